@@ -19,6 +19,27 @@ describe('readParquetBatches', () => {
     expect(schema.fields[0]?.metadata.get('PARQUET:field_id')).toMatch(/^\d+$/);
   });
 
+  it('reads only the requested top-level columns, in file order, nested ones whole', async () => {
+    const dir = join(FIXTURES, 'kernel-rs-golden/table-with-columnmapping-mode-id/delta');
+    const file = readdirSync(dir).find((f) => f.endsWith('.parquet'));
+    const bytes = new Uint8Array(readFileSync(join(dir, file ?? '')));
+    const names = readParquetSchema(bytes).fields.map((f) => f.name);
+    const wanted = [names[12] ?? '', names[1] ?? ''];
+    let rows = 0;
+    for await (const batch of readParquetBatches(bytes, { columns: wanted })) {
+      expect(batch.schema.fields.map((f) => f.name)).toEqual([names[1], names[12]]);
+      expect(String(batch.schema.fields[1]?.type)).toMatch(/^Struct</);
+      rows += batch.numRows;
+    }
+    expect(rows).toBe(2);
+    let counted = 0;
+    for await (const batch of readParquetBatches(bytes, { columns: [] })) {
+      expect(batch.numCols).toBe(0);
+      counted += batch.numRows;
+    }
+    expect(counted).toBe(2);
+  });
+
   it('refuses bytes that are not Parquet with CorruptData naming the source', async () => {
     const run = async () => {
       for await (const _ of readParquetBatches(new TextEncoder().encode('not a parquet file'), {

@@ -1,5 +1,5 @@
 import { type RecordBatch, type Schema, tableFromIPC } from 'apache-arrow';
-import { readParquet, readSchema } from 'parquet-wasm';
+import { ParquetFile, readParquet, readSchema } from 'parquet-wasm';
 import { DeltaError, describeError } from '../errors.js';
 
 /**
@@ -27,26 +27,51 @@ export async function* readParquetBatches(
 ): AsyncIterable<RecordBatch> {
   const source = options.source ?? '<parquet>';
   const rowGroups = countRowGroups(bytes, source);
-  for (let rg = 0; rg < rowGroups; rg++) {
-    let table;
-    try {
-      const wasmTable = readParquet(bytes, {
-        rowGroups: [rg],
-        ...(options.columns ? { columns: [...options.columns] } : {}),
-        ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
-      });
-      table = tableFromIPC(wasmTable.intoIPCStream());
-    } catch (err) {
-      throw new DeltaError(
-        'CorruptData',
-        `cannot decode row group ${rg} of ${source}: ${describeError(err)}`,
-        {
-          cause: err,
-          context: { file: source, rowGroup: rg },
-        },
-      );
+  // parquet-wasm's synchronous `readParquet` ignores `columns`; only its `ParquetFile` reader
+  // projects, so a projected read goes through it (and a column missing from the file is an error).
+  const projected = options.columns ? await openParquetFile(bytes, source, options.columns) : undefined;
+  try {
+    for (let rg = 0; rg < rowGroups; rg++) {
+      let table;
+      try {
+        const readOptions = {
+          rowGroups: [rg],
+          ...(options.columns ? { columns: [...options.columns] } : {}),
+          ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+        };
+        const wasmTable = projected ? await projected.read(readOptions) : readParquet(bytes, readOptions);
+        table = tableFromIPC(wasmTable.intoIPCStream());
+      } catch (err) {
+        throw new DeltaError(
+          'CorruptData',
+          `cannot decode row group ${rg} of ${source}: ${describeError(err)}`,
+          {
+            cause: err,
+            context: { file: source, rowGroup: rg },
+          },
+        );
+      }
+      for (const batch of table.batches) yield batch;
     }
-    for (const batch of table.batches) yield batch;
+  } finally {
+    // The WebAssembly-side file handle is not garbage collected; release it even on early exit.
+    projected?.free();
+  }
+}
+
+async function openParquetFile(
+  bytes: Uint8Array,
+  source: string,
+  columns: readonly string[],
+): Promise<ParquetFile> {
+  try {
+    return await ParquetFile.fromFile(new Blob([bytes]));
+  } catch (err) {
+    throw new DeltaError(
+      'CorruptData',
+      `cannot open ${source} to read columns ${columns.join(', ')}: ${describeError(err)}`,
+      { cause: err, context: { file: source } },
+    );
   }
 }
 
