@@ -1,0 +1,64 @@
+/**
+ * Describes the machine and software a benchmark ran on, so numbers in `RESULTS.md` can be
+ * compared across runs only when they are comparable.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import type { CaseResult } from './report.js';
+
+/** Facts about the benchmark host, as printed in the report header. */
+export interface MachineInfo {
+  readonly date: string;
+  readonly cpuModel: string;
+  readonly cores: number;
+  readonly ramGiB: number;
+  readonly kernel: string;
+  readonly runtimes: readonly string[];
+  readonly commit: string;
+}
+
+function cpuModel(): string {
+  try {
+    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (match?.[1]) return match[1].trim();
+  } catch {
+    // Not Linux: fall through to what Node reports.
+  }
+  return cpus()[0]?.model ?? 'unknown';
+}
+
+function git(repo: string, args: string[]): string {
+  try {
+    return execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Gathers the machine facts; engine runtime versions come from what the engine processes reported. */
+export function machineInfo(repo: string, results: readonly CaseResult[]): MachineInfo {
+  const runtimes = new Set<string>();
+  for (const c of results)
+    for (const r of c.results) for (const run of r.runs) runtimes.add(`${run.engine}: ${run.runtime}`);
+  if (![...runtimes].some((r) => r.startsWith('delta-ts'))) runtimes.add(`delta-ts: Node ${process.version}`);
+  const dirty =
+    git(repo, ['status', '--porcelain', '--untracked-files=no', '--', 'src']) === ''
+      ? ''
+      : ' (src/ modified)';
+  let kernel = 'unknown';
+  try {
+    kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+  } catch {
+    // Not Linux.
+  }
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    cpuModel: cpuModel(),
+    cores: cpus().length,
+    ramGiB: totalmem() / 2 ** 30,
+    kernel,
+    runtimes: [...runtimes].sort(),
+    commit: `${git(repo, ['rev-parse', '--short', 'HEAD'])}${dirty}`,
+  };
+}
