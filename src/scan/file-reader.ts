@@ -1,0 +1,145 @@
+import { type Data, type Field, RecordBatch, Struct, makeData } from 'apache-arrow';
+import { DeltaError } from '../errors.js';
+import { readParquetBatches, readParquetSchema } from '../parquet/read.js';
+import { parsePartitionValue } from '../protocol/partition.js';
+import type { StructField, StructType } from '../protocol/schema.js';
+import { deltaToArrowSchema, selectFields } from './arrow-schema.js';
+import { nullData, type Selection } from './arrow-data.js';
+import { type ColumnMappingMode, findPhysicalField, physicalName } from './column-mapping.js';
+import { convertColumn } from './convert.js';
+import { constantData } from './constant.js';
+
+/**
+ * Reading one data file of a snapshot into logical Arrow batches (ARCHITECTURE.md "Data files").
+ * This is where the physical layout of a file (column mapping names or ids, types as the writer
+ * stored them, partition values kept in the log instead of the file, deleted rows) is turned into
+ * the table's logical schema, so that everything above sees one consistent shape.
+ */
+
+/** Rows of a file removed by a deletion vector. */
+export interface DeletedRows {
+  /** Whether the 0-based row index within the file (across all row groups) is deleted. */
+  has(rowIndex: number): boolean;
+}
+
+/** What to produce from every file of one scan. */
+export interface FileReadPlan {
+  /** The snapshot's logical schema. */
+  readonly schema: StructType;
+  /** Logical names of the partition columns (`metaData.partitionColumns`). */
+  readonly partitionColumns: readonly string[];
+  /** The table's `delta.columnMapping.mode`. */
+  readonly columnMappingMode: ColumnMappingMode;
+  /** Logical top-level columns to output, in this order; all in schema order when omitted. */
+  readonly columns?: readonly string[];
+}
+
+/** The file to read: its path (for errors), partition values from the log, and deleted rows. */
+export interface DataFileRef {
+  readonly path: string;
+  readonly partitionValues: Readonly<Record<string, string | null>>;
+  readonly deletedRows?: DeletedRows;
+}
+
+/** How one output column is produced. */
+type ColumnSource =
+  | { readonly kind: 'partition'; readonly value: unknown }
+  | { readonly kind: 'file'; readonly name: string }
+  | { readonly kind: 'missing' };
+
+/**
+ * Decodes the Parquet `bytes` of `file` into record batches with exactly the schema
+ * `deltaToArrowSchema(plan.schema, plan.columns)`.
+ *
+ * Only the physical columns needed are decoded. Partition columns come from `partitionValues`
+ * (keyed by physical name under column mapping, else by logical name), even if the file also
+ * stores them, because the log is authoritative. Columns or nested fields the file lacks read as
+ * null; types narrower than the table's are widened exactly. Rows for which
+ * `deletedRows.has(index)` is true are dropped; batches left empty are not yielded.
+ *
+ * Errors: `CorruptData` naming the file when it cannot be decoded or a partition value is bad,
+ * `InvalidSchema` naming the column when a stored type cannot be read as the table's type,
+ * `UnsupportedFeature` for variant columns.
+ */
+export async function* readDataFile(
+  bytes: Uint8Array,
+  file: DataFileRef,
+  plan: FileReadPlan,
+): AsyncIterable<RecordBatch> {
+  const fields = selectFields(plan.schema, plan.columns);
+  const schema = deltaToArrowSchema(plan.schema, plan.columns);
+  const structType = new Struct(schema.fields);
+  const fileFields = readParquetSchema(bytes, file.path).fields;
+  const sources = fields.map((field) => resolveSource(field, fileFields, file, plan));
+  const physical = [...new Set(sources.flatMap((s) => (s.kind === 'file' ? [s.name] : [])))];
+  const ctx = { mode: plan.columnMappingMode, file: file.path };
+
+  let firstRow = 0;
+  for await (const batch of readParquetBatches(bytes, { columns: physical, source: file.path })) {
+    const rows = batch.numRows;
+    const sel = selectRows(file.deletedRows, firstRow, rows);
+    firstRow += rows;
+    const length = sel === null ? rows : sel.length;
+    if (length === 0) continue;
+    const children = fields.map((field, k): Data => {
+      const out = schema.fields[k] as Field;
+      const source = sources[k];
+      if (source === undefined || source.kind === 'missing') return nullData(out.type, length);
+      if (source.kind === 'partition') return constantData(out.type, field.type, source.value, length);
+      const index = batch.schema.fields.findIndex((f) => f.name === source.name);
+      const column = batch.data.children[index];
+      if (column === undefined)
+        throw new DeltaError(
+          'CorruptData',
+          `file ${file.path}: the decoder did not return column ${source.name}`,
+          {
+            context: { file: file.path, field: field.name },
+          },
+        );
+      return convertColumn(column, field.type, out.type, sel, length, field.name, ctx);
+    });
+    yield new RecordBatch(schema, makeData({ type: structType, length, nullCount: 0, children }));
+  }
+}
+
+function resolveSource(
+  field: StructField,
+  fileFields: readonly Field[],
+  file: DataFileRef,
+  plan: FileReadPlan,
+): ColumnSource {
+  const index = findPhysicalField(fileFields, field, plan.columnMappingMode);
+  const inFile: ColumnSource =
+    index < 0 ? { kind: 'missing' } : { kind: 'file', name: fileFields[index]?.name ?? '' };
+  if (!plan.partitionColumns.some((p) => p === field.name || p.toLowerCase() === field.name.toLowerCase()))
+    return inFile;
+  const values = file.partitionValues;
+  const key = [physicalName(field, plan.columnMappingMode), field.name].find((k) => Object.hasOwn(values, k));
+  if (key === undefined) {
+    if (inFile.kind === 'file') return inFile;
+    throw new DeltaError(
+      'CorruptData',
+      `file ${file.path}: partition column ${field.name} has no entry in partitionValues and is not stored in the file`,
+      { context: { file: file.path, field: field.name } },
+    );
+  }
+  try {
+    return { kind: 'partition', value: parsePartitionValue(values[key] ?? null, field.type, field.name) };
+  } catch (err) {
+    if (err instanceof DeltaError && err.code === 'CorruptData')
+      throw new DeltaError('CorruptData', `file ${file.path}: ${err.message}`, {
+        cause: err,
+        context: { ...err.context, file: file.path },
+      });
+    throw err;
+  }
+}
+
+/** Rows `firstRow..firstRow+rows` of the file that survive the deletion vector, or null for all. */
+function selectRows(deleted: DeletedRows | undefined, firstRow: number, rows: number): Selection {
+  if (deleted === undefined) return null;
+  const kept = new Int32Array(rows);
+  let n = 0;
+  for (let i = 0; i < rows; i++) if (!deleted.has(firstRow + i)) kept[n++] = i;
+  return n === rows ? null : kept.subarray(0, n);
+}
