@@ -257,7 +257,8 @@ describe('32-bit portable format', () => {
         { runs: false },
       ),
     );
-    dense[dense.length - 8000] ^= 0x10;
+    const flipAt = dense.length - 8000;
+    dense[flipAt] = (dense[flipAt] ?? 0) ^ 0x10;
     expect(corrupt(dense)).toMatch(/bitmap container 0:0 holds 500[01] values but its header says 5000/);
   });
 });

@@ -48,7 +48,23 @@ describe('z85', () => {
   });
 
   it('refuses a group above 2^32 - 1', () => {
-    expectCorrupt(() => z85Decode('00000#####'), /group at offset 5 .* does not fit in 32 bits/);
+    expectCorrupt(
+      () => z85Decode('00000%nSc1'),
+      /group at offset 5 encodes 4294967296, which does not fit in 32 bits/,
+    );
+    expectCorrupt(() => z85Decode('#0000HelloWorld'), /group at offset 0 encodes \d+, which does not fit/);
+  });
+
+  it('reads a final group in the #-prefixed short-tail convention', () => {
+    // Two '#' = two bytes missing; "093" = 0*85^2 + 9*85 + 3 = 768 = 0x0300, big endian.
+    expect([...z85Decode('00000##093')]).toEqual([0, 0, 0, 0, 3, 0]);
+    expect([...z85Decode('#0001')]).toEqual([0, 0, 1]);
+  });
+
+  it('refuses malformed short tails', () => {
+    expectCorrupt(() => z85Decode('####0'), /starts with 4 '#'/);
+    expectCorrupt(() => z85Decode('###%%'), /tail group at offset 0 encodes \d+, more than 1 bytes hold/);
+    expectCorrupt(() => z85Decode('00000##093', 8), /expected 8 bytes .* holds 6/);
   });
 
   it('refuses an expected length the text cannot hold', () => {

@@ -46,10 +46,30 @@ export function z85Encode(bytes: Uint8Array): string {
  * for a value below 2^32. When `length` is given, the result is cut to that many bytes (dropping
  * the zero padding added by {@link z85Encode}); a `length` longer than the decoded data is an error.
  *
+ * The last group may also use the tail convention of the Rust `z85` crate, in which some Delta
+ * writers encode inline DVs: a group starting with `k` (1‥3) `#` characters carries only `4 - k`
+ * bytes, big endian, in its remaining characters. No standard group can start with `#` (84·85⁴
+ * exceeds 2^32), so the two conventions cannot be confused.
+ *
  * @param source names the text in error messages (for example the descriptor it came from).
  * @throws DeltaError `CorruptDeletionVector` naming the offending character offset.
  */
 export function z85Decode(text: string, length?: number, source = 'Z85 text'): Uint8Array {
+  const tail = text.length >= 5 && text.length % 5 === 0 ? shortTail(text, source) : undefined;
+  if (tail !== undefined) {
+    const head = z85Decode(text.slice(0, text.length - 5), undefined, source);
+    const out = new Uint8Array(head.length + tail.length);
+    out.set(head);
+    out.set(tail, head.length);
+    if (length !== undefined && length !== out.length) {
+      throw new DeltaError(
+        'CorruptDeletionVector',
+        `${source}: expected ${length} bytes but the Z85 text of ${text.length} characters holds ${out.length}`,
+        { context: { source, offset: 0 } },
+      );
+    }
+    return out;
+  }
   if (text.length % 5 !== 0) {
     throw new DeltaError(
       'CorruptDeletionVector',
@@ -100,6 +120,57 @@ export function z85Decode(text: string, length?: number, source = 'Z85 text'): U
     out[o + 3] = value & 0xff;
   }
   return outLength === decodedLength ? out : out.subarray(0, outLength);
+}
+
+/**
+ * Decodes a final group in the `#`-prefixed short-tail convention, or returns `undefined` when the
+ * last group is a standard one.
+ */
+function shortTail(text: string, source: string): Uint8Array | undefined {
+  const g = text.length - 5;
+  let hashes = 0;
+  while (hashes < 5 && text.charAt(g + hashes) === '#') hashes++;
+  if (hashes === 0) return undefined;
+  if (hashes > 3) {
+    throw new DeltaError(
+      'CorruptDeletionVector',
+      `${source}: Z85 group at offset ${g} starts with ${hashes} '#' characters`,
+      {
+        context: { source, offset: g },
+      },
+    );
+  }
+  let value = 0;
+  for (let k = hashes; k < 5; k++) {
+    const code = text.charCodeAt(g + k);
+    const digit = code < 128 ? (DIGITS[code] ?? -1) : -1;
+    if (digit < 0) {
+      throw new DeltaError(
+        'CorruptDeletionVector',
+        `${source}: invalid Z85 character ${JSON.stringify(text.charAt(g + k))} at offset ${g + k}`,
+        {
+          context: { source, offset: g + k },
+        },
+      );
+    }
+    value = value * 85 + digit;
+  }
+  const n = 4 - hashes;
+  if (value >= 256 ** n) {
+    throw new DeltaError(
+      'CorruptDeletionVector',
+      `${source}: Z85 tail group at offset ${g} encodes ${value}, more than ${n} bytes hold`,
+      {
+        context: { source, offset: g },
+      },
+    );
+  }
+  const out = new Uint8Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    out[i] = value % 256;
+    value = Math.floor(value / 256);
+  }
+  return out;
 }
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
