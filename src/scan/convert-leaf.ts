@@ -51,10 +51,21 @@ export function convertLeaf(
     case 'short':
     case 'integer': {
       const bits = target.type === 'byte' ? 8 : target.type === 'short' ? 16 : 32;
-      if (!intFits(src.type, bits)) return undefined;
+      // Parquet has no 8- or 16-bit physical type: writers that omit the INT(8)/INT(16) annotation
+      // leave byte and short columns as INT32. Read those with a range check instead of refusing.
+      const checked =
+        !intFits(src.type, bits) && DataType.isInt(src.type) && src.type.isSigned && src.type.bitWidth <= 32;
+      if (!intFits(src.type, bits) && !checked) return undefined;
       const values = new (out.ArrayType as Int8ArrayConstructor)(length);
       const read = numberReader(src);
-      for (let i = 0; i < length; i++) if (validAt(validity, i)) values[i] = read(rowAt(sel, i));
+      const limit = 2 ** (bits - 1);
+      for (let i = 0; i < length; i++) {
+        if (!validAt(validity, i)) continue;
+        const v = read(rowAt(sel, i));
+        if (checked && (v < -limit || v >= limit))
+          throw new RangeError(`value ${v} does not fit a ${target.type}`);
+        values[i] = v;
+      }
       return makeData({ type: out as Int, length, ...validityProps(validity), data: values });
     }
     case 'long': {

@@ -12,7 +12,9 @@ import {
   Int32,
   Int8,
   LargeUtf8,
+  Int64,
   List,
+  Map_,
   RecordBatch,
   Schema,
   Struct,
@@ -159,8 +161,58 @@ describe('readDataFile type widening', () => {
         /column c\b/.test(e.message) &&
         e.message.includes('part-0.parquet'),
     );
-    const narrowing = rowsOf(parquet({ c: vec([1], new Int32()) }), none(struct(field('c', prim('short')))));
+    const narrowing = rowsOf(
+      parquet({ c: vec([1n], new Int64()) }),
+      none(struct(field('c', prim('integer')))),
+    );
     await expect(narrowing).rejects.toSatisfy((e: unknown) => isDeltaError(e, 'InvalidSchema'));
+  });
+
+  it('reads un-annotated INT32 as byte/short with a range check', async () => {
+    const plan = none(struct(field('c', prim('short'))));
+    expect(await rowsOf(parquet({ c: vec([-32768, 7], new Int32()) }), plan)).toEqual([
+      { c: -32768 },
+      { c: 7 },
+    ]);
+    await expect(rowsOf(parquet({ c: vec([40000], new Int32()) }), plan)).rejects.toSatisfy(
+      (e: unknown) => isDeltaError(e, 'CorruptData') && e.message.includes('40000'),
+    );
+  });
+
+  it('widens integers to decimals and drops deleted rows inside maps and structs', async () => {
+    const entries = new Struct([new Field('key', new Utf8(), false), new Field('value', new Int32(), true)]);
+    const mapType = new Map_(new Field('entries', entries, false));
+    const bytes = parquet({
+      n: vec([5, -3, 7], new Int32()),
+      m: vec(
+        [
+          new Map([['a', 1]]),
+          null,
+          new Map([
+            ['b', 2],
+            ['c', null],
+          ]),
+        ],
+        mapType,
+      ),
+      s: vec([{ x: 'p' }, { x: 'q' }, null], new Struct([new Field('x', new Utf8())])),
+    });
+    const schema = struct(
+      field('n', { type: 'decimal', precision: 12, scale: 2 }),
+      field('m', { type: 'map', keyType: prim('string'), valueType: prim('long'), valueContainsNull: true }),
+      field('s', struct(field('x', prim('string')))),
+    );
+    expect(await rowsOf(bytes, none(schema), {}, (i) => i === 0)).toEqual([
+      { m: null, n: '-300e-2', s: { x: 'q' } },
+      {
+        m: [
+          ['b', '2'],
+          ['c', null],
+        ],
+        n: '700e-2',
+        s: null,
+      },
+    ]);
   });
 });
 
