@@ -263,7 +263,7 @@ describe('toCanonicalRows: nested types', () => {
   });
 
   it('renders arrays with null arrays, empty arrays and null elements', () => {
-    const values = vectorFromArray([1n, null, 3n], new Int64()).data[0] as Data;
+    const values = vectorFromArray([1n, null, 3n], new Int64()).data[0] as Data<Int64>;
     const type = new List(new Field('element', new Int64(), true));
     const list = makeData({
       type,
