@@ -164,8 +164,10 @@ function coerceString(text: string, target: DataType, op: string): LiteralExpr |
     case 'date':
     case 'timestamp':
     case 'timestamp_ntz': {
-      const form = target.type === 'date' && parseDate(text) === undefined ? 'timestamp' : target.type;
-      return typedTemporal(form, text, target);
+      // A date column compared with a full timestamp string compares as timestamps.
+      const asTimestamp =
+        target.type === 'date' && parseDate(text) === undefined && parseTimestamp(text) !== undefined;
+      return typedTemporal(asTimestamp ? 'timestamp' : target.type, text, target);
     }
     default:
       void op;
