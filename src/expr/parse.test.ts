@@ -140,7 +140,7 @@ describe('parsePredicate: structure', () => {
       path: ['s', 'inner', 'c'],
       type: { type: 'long' },
     });
-    expect(((e.right as CompareExpr).left as { path: string[] }).path).toEqual(['weird name.with dot']);
+    expect((e.right as CompareExpr).left).toMatchObject({ kind: 'column', path: ['weird name.with dot'] });
     expect(referencedColumns(e)).toEqual(['s', 'weird name.with dot']);
   });
 
