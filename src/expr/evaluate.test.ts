@@ -17,6 +17,7 @@ import {
   TimestampMicrosecond,
   Utf8,
   vectorFromArray,
+  tableFromArrays,
   type DataType as ArrowType,
 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
@@ -253,6 +254,19 @@ describe('filterBatch', () => {
         ?.toArray()
         .map((v: { toArray(): unknown[] } | null) => (v === null ? null : [...v.toArray()])),
     ).toEqual([null, ['d', 'e']]);
+  });
+
+  it('evaluates and filters dictionary-encoded strings', () => {
+    const dict = tableFromArrays({ s: ['b', 'a', 'b', 'c'] }).batches[0];
+    if (dict === undefined) throw new Error('no batch');
+    const s: StructType = { type: 'struct', fields: [f('s', { type: 'string' })] };
+    const mask = evaluatePredicate(parsePredicate("s >= 'b' AND s IN ('b', 'z')", s), dict);
+    expect([...mask]).toEqual([1, 0, 1, 0]);
+    expect(
+      filterBatch(dict, Uint8Array.of(0, 1, 0, 1))
+        .getChild('s')
+        ?.toJSON(),
+    ).toEqual(['a', 'c']);
   });
 
   it('rejects a mask of the wrong length', () => {

@@ -189,8 +189,25 @@ function evaluateIn(expr: InExpr, batch: RecordBatch): Uint8Array {
     }
   } else {
     out.fill(FALSE);
+    // The operand column is converted once per domain, not once per list item.
+    const columns = new Map<string, DomainColumn>();
+    const eq = new Uint8Array(n);
     for (const item of expr.list) {
-      const eq = evaluateCompare('=', expr.operand, item, batch);
+      const domain = domainOf(expr.operand, item);
+      const operandExpr = expr.operand;
+      if (operandExpr.kind === 'column' && domain.kind !== 'null') {
+        const key = JSON.stringify(domain);
+        let column = columns.get(key);
+        if (column === undefined) {
+          column = materialize(locateColumn(batch, operandExpr.path), domain, operandExpr.path.join('.'));
+          columns.set(key, column);
+        }
+        const value = toDomain(item.value, item.type, domain);
+        if (value === undefined) throw invalid(`IN list value ${String(item.value)} does not match its type`);
+        compareColumnScalar(column, '=', value, domain, eq);
+      } else {
+        eq.set(evaluateCompare('=', operandExpr, item, batch));
+      }
       for (let i = 0; i < n; i++) out[i] = OR_TABLE[(out[i] ?? 0) * 3 + (eq[i] ?? 0)] ?? NULL;
     }
   }

@@ -1,6 +1,6 @@
 import type { ComparisonOp } from './ast.js';
 import { compareInDomain, type Domain, type DomainValue } from './domain.js';
-import type { DomainColumn } from './materialize.js';
+import type { DomainColumn, RawBytes } from './materialize.js';
 
 /**
  * Column-versus-constant comparison loops: the hot path of every `--where` filter. Each
@@ -23,6 +23,7 @@ export function compareColumnScalar(
   if (domain.kind === 'number') numberKernel(column.values as ArrayLike<number>, op, scalar as number, out);
   else if (domain.kind === 'bigint' || domain.kind === 'decimal')
     bigintKernel(column.values as ArrayLike<bigint>, op, scalar as bigint, out);
+  else if (column.raw !== undefined && scalar instanceof Uint8Array) bytesKernel(column.raw, op, scalar, out);
   else {
     const values = column.values;
     for (let i = 0; i < n; i++) out[i] = test(op, compareInDomain(domain, values[i] as DomainValue, scalar));
@@ -109,5 +110,28 @@ function bigintKernel(values: ArrayLike<bigint>, op: ComparisonOp, c: bigint, ou
     case '>=':
       for (let i = 0; i < n; i++) out[i] = (values[i] ?? 0n) >= c ? 1 : 0;
       return;
+  }
+}
+
+/** Compares each value's bytes in place with `c` (no per-row allocation). */
+function bytesKernel(raw: RawBytes, op: ComparisonOp, c: Uint8Array, out: Uint8Array): void {
+  const { bytes, offsets } = raw;
+  const n = out.length;
+  const cLen = c.length;
+  const equality = op === '=' || op === '!=';
+  for (let i = 0; i < n; i++) {
+    const start = Number(offsets[i] ?? 0);
+    const len = Number(offsets[i + 1] ?? 0) - start;
+    let ordering = 0;
+    if (equality && len !== cLen) {
+      ordering = 1;
+    } else {
+      const m = len < cLen ? len : cLen;
+      let k = 0;
+      while (k < m && bytes[start + k] === c[k]) k++;
+      if (k < m) ordering = (bytes[start + k] ?? 0) < (c[k] ?? 0) ? -1 : 1;
+      else ordering = len - cLen;
+    }
+    out[i] = test(op, ordering);
   }
 }

@@ -24,13 +24,41 @@ import { dateToMicros } from './temporal.js';
 export interface DomainColumn {
   readonly values: ArrayLike<DomainValue>;
   readonly valid: Uint8Array | undefined;
+  /**
+   * For variable-width byte columns, the raw buffers, so kernels can compare in place; `values`
+   * is then built only if a kernel without a raw path asks for it.
+   */
+  readonly raw?: RawBytes;
 }
+
+/** The value bytes and offsets of a Utf8/Binary column (`offsets[i]..offsets[i + 1]`). */
+export interface RawBytes {
+  readonly bytes: Uint8Array;
+  readonly offsets: Int32Array | BigInt64Array;
+}
+
+const VARIABLE_BYTES = new Set<Type>([Type.Utf8, Type.Binary, Type.LargeUtf8, Type.LargeBinary]);
 
 const encoder = new TextEncoder();
 
 /** Reads `column` (named `name` for errors) as values of `domain`. */
 export function materialize(column: LocatedColumn, domain: Domain, name: string): DomainColumn {
   const { data, valid } = column;
+  if (domain.kind === 'bytes' && VARIABLE_BYTES.has(data.typeId)) {
+    const raw: RawBytes = {
+      bytes: data.values as Uint8Array,
+      offsets: data.valueOffsets as Int32Array | BigInt64Array,
+    };
+    let values: ArrayLike<DomainValue> | undefined;
+    return {
+      valid,
+      raw,
+      get values(): ArrayLike<DomainValue> {
+        values ??= convert(data, domain, name);
+        return values;
+      },
+    };
+  }
   return { values: convert(data, domain, name), valid };
 }
 
@@ -93,6 +121,16 @@ function convert(data: Data, domain: Domain, name: string): ArrayLike<DomainValu
     case 'boolean':
       if (typeId === Type.Bool) return mapRows(n, (i) => (boolAt(data, i) ? 1 : 0), Uint8Array);
       break;
+  }
+  if (typeId === Type.Dictionary && data.dictionary?.data.length === 1) {
+    // Convert each distinct value once, then index: dictionary columns stay cheap to filter.
+    const dictData = data.dictionary.data[0];
+    if (dictData !== undefined) {
+      const dict = convert(dictData, domain, name);
+      const keys = data.values as ArrayLike<number | bigint>;
+      const fallback = zero(domain);
+      return mapRows(n, (i) => dict[Number(keys[i] ?? 0)] ?? fallback, Array);
+    }
   }
   return convertGeneric(data, domain, name);
 }
