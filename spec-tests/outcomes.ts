@@ -1,0 +1,190 @@
+/**
+ * What the right outcome of reading each fixture table version is, and what it is checked against.
+ *
+ * The decision is written down here, in one place, in this order:
+ *
+ * 1. **Explicit rules** ({@link RULES}) for tables whose right outcome is a refusal by design or where
+ *    the protocol text, not a reference engine, decides (missing log, future reader version, variant,
+ *    catalog-managed tables).
+ * 2. **Stored expected results** (`kernel-rs-golden/<t>/expected`, `dat/<t>/expected/<v>`, and the
+ *    byte-identical `delta-golden` twins of kernel-rs-golden tables): delta-ts' rows must equal them.
+ * 3. **delta-rs' rows** (PyArrow path, else DataFusion path): delta-ts' rows must equal them.
+ * 4. **delta-rs' refusal**, classified by its message:
+ *    - the log breaks PROTOCOL.md (version gap, no protocol, no metadata, metadata without a
+ *      schema, readerFeatures with a reader version other than 3) → delta-ts must refuse with
+ *      `InvalidLog` (or `CorruptLog` / `InvalidSchema`, which name the same fault from the parser's
+ *      side);
+ *    - a data file named by the log is absent (vacuumed tables, fixtures that ship only their log) →
+ *      the snapshot must load with the same active files as delta-rs (the log part is a "correct
+ *      recovery") and the scan must fail with `FileNotFound`;
+ *    - a data file is a 1-byte placeholder (log-replay fixtures) → same, with `CorruptData`;
+ *    - delta-rs lacks a reader feature (`vacuumProtocolCheck`, `typeWidening-preview`, …) → no
+ *      reference can read the rows; delta-ts must read the version without error and, where delta-rs
+ *      could replay the log, with the same active files ("read-only" outcome, rows unverified).
+ *    Anything else is an undecided case and fails until a rule is added here.
+ */
+import type { DeltaErrorCode } from '../src/errors.js';
+import type { FixtureCase } from './fixtures.js';
+import type { RefResult } from './reference.js';
+
+/** What a case is checked against. */
+export type Expectation =
+  | {
+      readonly kind: 'rows';
+      /** `expected`, `expected (twin <id>)`, `delta-rs`, `delta-rs-datafusion` or `duckdb`. */
+      readonly reference: string;
+      readonly ref: RefResult;
+      /** delta-rs' rows when the primary reference is the stored expectation (disagreements are noted). */
+      readonly crossCheck: RefResult | undefined;
+    }
+  | {
+      readonly kind: 'error';
+      readonly codes: readonly DeltaErrorCode[];
+      /** `scan`: the snapshot must load (and match delta-rs' active files), only reading rows fails. */
+      readonly phase: 'any' | 'scan';
+      readonly reason: string;
+      readonly ref: RefResult | undefined;
+    }
+  | {
+      readonly kind: 'readable';
+      readonly reason: string;
+      readonly ref: RefResult | undefined;
+    }
+  | { readonly kind: 'undecided'; readonly reason: string; readonly ref: RefResult | undefined };
+
+/** An explicit decision for the cases whose id matches `match`. */
+export interface OutcomeRule {
+  readonly match: RegExp;
+  readonly codes: readonly DeltaErrorCode[];
+  readonly reason: string;
+}
+
+const LOG_FAULT: readonly DeltaErrorCode[] = ['InvalidLog', 'CorruptLog', 'InvalidSchema'];
+
+/** Explicit decisions, checked first. Every rule states why. */
+export const RULES: readonly OutcomeRule[] = [
+  {
+    match: /@latest$/,
+    codes: ['TableNotFound'],
+    reason: 'no _delta_log folder (or no commit in it): the path is not a Delta table',
+  },
+  {
+    match: /\/deltalog-invalid-protocol-version@/,
+    codes: ['UnsupportedFeature', 'InvalidLog'],
+    reason:
+      'minReaderVersion 99: PROTOCOL.md requires a reader to refuse a table needing a newer reader (delta-rs calls the protocol invalid)',
+  },
+  {
+    match: /^delta-rs\/simple_table_features@/,
+    codes: ['InvalidLog', 'UnsupportedFeature'],
+    reason:
+      'minReaderVersion 5 with readerFeatures (only legal with version 3) naming the unknown feature "blahabl": either fault must refuse the table',
+  },
+  {
+    match: /variant/,
+    codes: ['UnsupportedFeature'],
+    reason: 'variant columns (variantType, variantShredding-preview) are refused by design in this release',
+  },
+  {
+    match:
+      /^delta-kernel\/catalog-owned-preview@|^delta-rs-err-logs\/table_[def]@|^delta-rs-err-logs\/table_[hi]@v9999$/,
+    codes: ['UnsupportedFeature'],
+    reason:
+      'catalog-managed table (catalogOwned reader feature): commits are owned by a catalog we do not talk to',
+  },
+];
+
+const LOG_FAULT_PATTERNS: readonly RegExp[] = [
+  /Expected contiguous commit files/i,
+  /No protocol found/i,
+  /No table metadata found/i,
+  /Reader features must not be present/i,
+  /unmasked nulls/i,
+];
+
+const REFERENCE_LIMITS = /not yet supported by the deltalake reader|not supported/i;
+
+function allErrors(ref: RefResult): string {
+  return [ref.error ?? '', ...ref.attempts.map((a) => a.error)].join('\n');
+}
+
+/** Decides how `c` is checked, from the rules and the references' results. */
+export function decide(
+  c: FixtureCase,
+  deltaRs: RefResult | undefined,
+  expected: RefResult | undefined,
+): Expectation {
+  const rule = RULES.find((r) => r.match.test(c.id));
+  if (rule !== undefined)
+    return { kind: 'error', codes: rule.codes, phase: 'any', reason: rule.reason, ref: deltaRs };
+  if (expected?.status === 'rows') {
+    const reference =
+      c.table.expectedFrom === undefined ? 'expected' : `expected (twin ${c.table.expectedFrom})`;
+    return {
+      kind: 'rows',
+      reference,
+      ref: expected,
+      crossCheck: deltaRs?.status === 'rows' ? deltaRs : undefined,
+    };
+  }
+  if (deltaRs === undefined) return { kind: 'undecided', reason: 'no reference result', ref: undefined };
+  if (deltaRs.status === 'rows') {
+    return { kind: 'rows', reference: deltaRs.engine ?? 'delta-rs', ref: deltaRs, crossCheck: undefined };
+  }
+  const text = allErrors(deltaRs);
+  if (deltaRs.phase === 'load') {
+    if (LOG_FAULT_PATTERNS.some((p) => p.test(text))) {
+      return {
+        kind: 'error',
+        codes: LOG_FAULT,
+        phase: 'any',
+        reason: `the log breaks PROTOCOL.md; delta-rs: ${firstLine(deltaRs.error)}`,
+        ref: deltaRs,
+      };
+    }
+    if (REFERENCE_LIMITS.test(text)) {
+      return {
+        kind: 'readable',
+        reason: `delta-rs cannot replay it: ${firstLine(deltaRs.error)}`,
+        ref: undefined,
+      };
+    }
+  }
+  if (deltaRs.phase === 'scan') {
+    if (/not found|No such file/i.test(text)) {
+      return {
+        kind: 'error',
+        codes: ['FileNotFound'],
+        phase: 'scan',
+        reason: 'a data file named by the log is absent from the fixture',
+        ref: deltaRs,
+      };
+    }
+    if (/smaller than the minimum file footer|Parquet magic bytes/i.test(text)) {
+      return {
+        kind: 'error',
+        codes: ['CorruptData'],
+        phase: 'scan',
+        reason: 'the data files are 1-byte placeholders (a log-replay fixture)',
+        ref: deltaRs,
+      };
+    }
+    if (REFERENCE_LIMITS.test(text)) {
+      return {
+        kind: 'readable',
+        reason: `delta-rs cannot read the rows: ${firstLine(deltaRs.error)}`,
+        ref: deltaRs,
+      };
+    }
+  }
+  return {
+    kind: 'undecided',
+    reason: `unclassified reference error: ${firstLine(deltaRs.error)}`,
+    ref: deltaRs,
+  };
+}
+
+function firstLine(text: string | undefined): string {
+  const line = (text ?? '').split('\n')[0] ?? '';
+  return line.length > 160 ? `${line.slice(0, 160)}…` : line;
+}
