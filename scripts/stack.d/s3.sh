@@ -5,9 +5,10 @@
 
 S3_HOST=127.0.0.1
 S3_PIDFILE="$SERVICE_DIR/pid"
+S3_MATCH=moto_server
 S3_PORT=${STACK_S3_PORT:-9000}
 # A running server keeps the port it was started on, whatever STACK_S3_PORT says now.
-if pid_alive "$S3_PIDFILE" && [ -f "$SERVICE_DIR/port" ]; then S3_PORT=$(cat "$SERVICE_DIR/port"); fi
+if pid_alive "$S3_PIDFILE" "$S3_MATCH" && [ -f "$SERVICE_DIR/port" ]; then S3_PORT=$(cat "$SERVICE_DIR/port"); fi
 S3_LOG="$SERVICE_DIR/moto.log"
 S3_URL="http://$S3_HOST:$S3_PORT"
 
@@ -17,7 +18,7 @@ s3_answers() {
 }
 
 up() {
-  if pid_alive "$S3_PIDFILE"; then
+  if pid_alive "$S3_PIDFILE" "$S3_MATCH"; then
     s3_answers || wait_until 30 "moto on $S3_URL" s3_answers
     return 0
   fi
@@ -32,18 +33,18 @@ up() {
   start_daemon "$S3_PIDFILE" "$S3_LOG" "$REPO/.venv-ref/bin/moto_server" -H "$S3_HOST" -p "$S3_PORT"
   if ! wait_until 60 "moto on $S3_URL" s3_answers; then
     tail -n 20 "$S3_LOG" >&2 || true
-    stop_daemon "$S3_PIDFILE"
+    stop_daemon "$S3_PIDFILE" "$S3_MATCH"
     return 1
   fi
 }
 
 down() {
-  if pid_alive "$S3_PIDFILE"; then log "stopping moto S3 on $S3_URL"; fi
-  stop_daemon "$S3_PIDFILE"
+  if pid_alive "$S3_PIDFILE" "$S3_MATCH"; then log "stopping moto S3 on $S3_URL"; fi
+  stop_daemon "$S3_PIDFILE" "$S3_MATCH"
 }
 
 status() {
-  if pid_alive "$S3_PIDFILE" && s3_answers; then
+  if pid_alive "$S3_PIDFILE" "$S3_MATCH" && s3_answers; then
     echo "s3 running $S3_URL pid $(cat "$S3_PIDFILE")"
   else
     echo "s3 stopped"
