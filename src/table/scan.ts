@@ -1,0 +1,223 @@
+import type { RecordBatch } from 'apache-arrow';
+import { DeltaError } from '../errors.js';
+import type { Expr } from '../expr/ast.js';
+import { evaluatePredicate, filterBatch } from '../expr/evaluate.js';
+import { parsePredicate } from '../expr/parse.js';
+import { referencedColumns } from '../expr/columns.js';
+import { mayMatchFile, parseFileStats } from '../expr/skipping.js';
+import { toCanonicalRows } from '../format/canonical.js';
+import type { Add, DeletionVectorDescriptor } from '../protocol/actions.js';
+import type { DeletionVector } from '../protocol/dv/dv.js';
+import { parsePartitionValue } from '../protocol/partition.js';
+import { findField, type StructType } from '../protocol/schema.js';
+import { readDataFile, type DeletedRows } from '../scan/file-reader.js';
+import type { Storage } from '../storage/storage.js';
+import { physicalPath, type Snapshot } from './snapshot.js';
+
+/** Options of a table scan. */
+export interface ScanOptions {
+  /** Read this version (default: latest). */
+  readonly version?: number;
+  /** Read the version current at this time (ms since epoch, Date, or ISO-8601 string). */
+  readonly timestamp?: number | Date | string;
+  /** Logical top-level columns to return, in this order (default: all, in schema order). */
+  readonly columns?: readonly string[];
+  /** Row filter: a predicate string (`"a > 1 AND b IS NULL"`) or a parsed expression. */
+  readonly where?: string | Expr;
+  /** Stop after this many rows. */
+  readonly limit?: number;
+  /** How many data files to fetch ahead while decoding the current one (default 2). */
+  readonly prefetch?: number;
+}
+
+/** A data file selected by a scan, with typed partition values and parsed statistics. */
+export interface ScanFile {
+  /** The `add` action as it stands in the log. */
+  readonly add: Add;
+  /** Partition values parsed to their Delta types. */
+  readonly partitionValues: Readonly<Record<string, unknown>>;
+  /** Rows in the file before deletion vectors, when statistics say. */
+  readonly numRecords: number | undefined;
+}
+
+/** Where a scan reads from; implemented by `DeltaTable`. */
+export interface ScanSource {
+  readonly storage: Storage;
+  readonly allowOutsideRoot: boolean;
+  snapshotFor(options: { version?: number; timestamp?: number | Date | string }): Promise<Snapshot>;
+  /** Reads the file an `add`/`remove`/`cdc` path names (resolved against the table root). */
+  fetchFile(path: string): Promise<Uint8Array>;
+  /** Loads a deletion vector, or `undefined` when the descriptor is absent. */
+  loadDv(descriptor: DeletionVectorDescriptor | null | undefined): Promise<DeletionVector | undefined>;
+}
+
+/**
+ * A lazily evaluated read of one table version: nothing is listed or decoded until `files()`,
+ * `batches()` or `rows()` is iterated, and batches stream so a scan never holds the whole table.
+ */
+export class Scan {
+  private snapshotPromise: Promise<Snapshot> | undefined;
+
+  constructor(
+    private readonly source: ScanSource,
+    private readonly options: ScanOptions = {},
+  ) {}
+
+  /** The snapshot this scan reads. */
+  snapshot(): Promise<Snapshot> {
+    this.snapshotPromise ??= this.source.snapshotFor(this.options);
+    return this.snapshotPromise;
+  }
+
+  /** The logical output schema (projection applied). */
+  async schema(): Promise<StructType> {
+    const snap = await this.snapshot();
+    return projectSchema(snap.schema, this.outputColumns(snap));
+  }
+
+  /** Files that may hold matching rows, after partition pruning and statistics-based skipping. */
+  async files(): Promise<ScanFile[]> {
+    const snap = await this.snapshot();
+    const predicate = this.predicate(snap);
+    const out: ScanFile[] = [];
+    for (const add of snap.files) {
+      const partitionValues = typedPartitionValues(snap, add);
+      const stats = parseFileStats(add.stats, snap.schema, (path) =>
+        physicalPath(snap.schema, path, snap.columnMappingMode),
+      );
+      if (predicate && !mayMatchFile(predicate, { partitionValues, stats }, snap.schema)) continue;
+      out.push({ add, partitionValues, numRecords: stats?.numRecords });
+    }
+    return out;
+  }
+
+  /** Streams the matching rows as Arrow record batches with the logical schema. */
+  async *batches(): AsyncIterable<RecordBatch> {
+    const snap = await this.snapshot();
+    const predicate = this.predicate(snap);
+    const output = this.outputColumns(snap);
+    const needed = predicate ? unionColumns(output, referencedColumns(predicate)) : output;
+    const plan = {
+      schema: snap.schema,
+      partitionColumns: snap.partitionColumns,
+      columnMappingMode: snap.columnMappingMode,
+      columns: needed,
+    };
+    let remaining = this.options.limit ?? Number.POSITIVE_INFINITY;
+    if (remaining <= 0) return;
+    const files = await this.files();
+    const prefetch = Math.max(0, this.options.prefetch ?? 2);
+    const pending: Array<Promise<LoadedFile>> = [];
+    let next = 0;
+    const fill = (): void => {
+      while (pending.length <= prefetch && next < files.length) {
+        const file = files[next++];
+        if (file) pending.push(this.load(file));
+      }
+    };
+    fill();
+    while (pending.length > 0) {
+      const loadedPromise = pending.shift();
+      if (!loadedPromise) break;
+      const loaded = await loadedPromise;
+      fill();
+      const fileInfo = {
+        path: loaded.file.add.path,
+        partitionValues: loaded.file.add.partitionValues,
+        deletedRows: loaded.deleted,
+      };
+      for await (let batch of readDataFile(loaded.bytes, fileInfo, plan)) {
+        if (predicate) batch = filterBatch(batch, evaluatePredicate(predicate, batch));
+        if (needed !== output) batch = batch.select(output);
+        if (batch.numRows === 0) continue;
+        if (batch.numRows > remaining) batch = batch.slice(0, remaining);
+        remaining -= batch.numRows;
+        yield batch;
+        if (remaining <= 0) return;
+      }
+    }
+  }
+
+  /** Streams matching rows in the canonical JSON form (see ARCHITECTURE.md). */
+  async *rows(): AsyncIterable<Record<string, unknown>> {
+    const schema = await this.schema();
+    for await (const batch of this.batches()) yield* toCanonicalRows(batch, schema);
+  }
+
+  private async load(file: ScanFile): Promise<LoadedFile> {
+    const [bytes, deleted] = await Promise.all([
+      this.source.fetchFile(file.add.path),
+      this.source.loadDv(file.add.deletionVector),
+    ]);
+    return { file, bytes, deleted };
+  }
+
+  private predicate(snap: Snapshot): Expr | undefined {
+    const where = this.options.where;
+    if (where === undefined) return undefined;
+    return typeof where === 'string' ? parsePredicate(where, snap.schema) : where;
+  }
+
+  private outputColumns(snap: Snapshot): string[] {
+    const requested = this.options.columns;
+    if (!requested) return snap.schema.fields.map((f) => f.name);
+    return requested.map((name) => {
+      const field = findField(snap.schema, name);
+      if (!field) {
+        throw new DeltaError('InvalidArgument', `column ${JSON.stringify(name)} is not in the table schema`, {
+          help: `available columns: ${snap.schema.fields.map((f) => f.name).join(', ')}`,
+          context: { column: name },
+        });
+      }
+      return field.name;
+    });
+  }
+}
+
+interface LoadedFile {
+  readonly file: ScanFile;
+  readonly bytes: Uint8Array;
+  readonly deleted: DeletedRows | undefined;
+}
+
+/** Parses an `add`'s partition values into their Delta types. */
+export function typedPartitionValues(snap: Snapshot, add: Add): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const column of snap.partitionColumns) {
+    const field = findField(snap.schema, column);
+    if (!field)
+      throw new DeltaError(
+        'InvalidLog',
+        `partition column ${column} is not in the schema of version ${snap.version}`,
+      );
+    const raw = lookupPartitionValue(add.partitionValues, column, snap);
+    out[field.name] = parsePartitionValue(raw, field.type, field.name);
+  }
+  return out;
+}
+
+function lookupPartitionValue(
+  values: Readonly<Record<string, string | null>>,
+  column: string,
+  snap: Snapshot,
+): string | null {
+  const physical = physicalPath(snap.schema, [column], snap.columnMappingMode)?.[0] ?? column;
+  const raw = values[physical] ?? values[column];
+  return raw === undefined ? null : raw;
+}
+
+function projectSchema(schema: StructType, columns: readonly string[]): StructType {
+  return {
+    type: 'struct',
+    fields: columns.map((name) => {
+      const field = findField(schema, name);
+      if (!field)
+        throw new DeltaError('InvalidArgument', `column ${JSON.stringify(name)} is not in the table schema`);
+      return field;
+    }),
+  };
+}
+
+function unionColumns(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])];
+}

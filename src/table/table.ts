@@ -1,0 +1,159 @@
+import { DeltaError } from '../errors.js';
+import { listVersions, loadSnapshot, readHistory } from '../log/index.js';
+import type { CommitInfo, DeletionVectorDescriptor } from '../protocol/actions.js';
+import { loadDeletionVector, type DeletionVector } from '../protocol/dv/dv.js';
+import { resolveDataLocation } from '../protocol/paths.js';
+import { openStorage } from '../storage/open.js';
+import type { S3StorageOptions } from '../storage/s3.js';
+import type { Storage } from '../storage/storage.js';
+import { ChangeScan, type ChangesOptions } from './changes.js';
+import { Scan, type ScanOptions, type ScanSource } from './scan.js';
+import { Snapshot } from './snapshot.js';
+
+/** Options of {@link DeltaTable.open}. */
+export interface OpenOptions {
+  /**
+   * Allow `add` and deletion-vector paths that point outside the table root. Off by default: a log
+   * that references `../other-table/…` or another bucket is refused, so a crafted log cannot make a
+   * reader disclose files it was not asked to read.
+   */
+  readonly allowOutsideRoot?: boolean;
+  /** S3 settings for `s3://` locations (endpoint, region, credentials, path style). */
+  readonly s3?: S3StorageOptions;
+}
+
+/** One entry of {@link DeltaTable.history}. */
+export interface HistoryEntry {
+  readonly version: number;
+  /** Commit time, ms since the epoch (in-commit timestamp when the table records them). */
+  readonly timestamp: number;
+  readonly commitInfo: CommitInfo | undefined;
+}
+
+/**
+ * A Delta table at a location: the entry point of the library.
+ *
+ * `DeltaTable` holds no table state itself: each call replays the log for the version asked, so a
+ * long-lived process always sees new commits and time travel is just another version number.
+ */
+export class DeltaTable implements ScanSource {
+  /** The storage rooted at the table directory. */
+  readonly storage: Storage;
+  /** Whether paths outside the table root may be read. */
+  readonly allowOutsideRoot: boolean;
+
+  private readonly s3: S3StorageOptions | undefined;
+
+  private constructor(storage: Storage, options: OpenOptions) {
+    this.storage = storage;
+    this.allowOutsideRoot = options.allowOutsideRoot ?? false;
+    this.s3 = options.s3;
+  }
+
+  /**
+   * Opens the table at `location` (a local path, `file://` URL, `s3://bucket/prefix` or
+   * `memory://name`) or on a ready {@link Storage}. Fails with `TableNotFound` when there is no
+   * Delta log there, so a typo in a path is reported at once rather than as an empty table.
+   */
+  static async open(location: string | Storage, options: OpenOptions = {}): Promise<DeltaTable> {
+    const storage =
+      typeof location === 'string' ? openStorage(location, options.s3 ? { s3: options.s3 } : {}) : location;
+    const table = new DeltaTable(storage, options);
+    await table.versions();
+    return table;
+  }
+
+  /** The table at a version or time (default: latest). */
+  async snapshot(options: { version?: number; timestamp?: number | Date | string } = {}): Promise<Snapshot> {
+    return this.snapshotFor(options);
+  }
+
+  /** @internal The {@link ScanSource} hook; same as {@link snapshot}. */
+  async snapshotFor(options: { version?: number; timestamp?: number | Date | string }): Promise<Snapshot> {
+    if (options.version !== undefined && options.timestamp !== undefined) {
+      throw new DeltaError('InvalidArgument', 'give a version or a timestamp, not both');
+    }
+    if (options.version !== undefined && (!Number.isInteger(options.version) || options.version < 0)) {
+      throw new DeltaError(
+        'InvalidArgument',
+        `version must be a non-negative integer, got ${options.version}`,
+      );
+    }
+    const timestamp = options.timestamp === undefined ? undefined : parseTimestamp(options.timestamp);
+    const state = await loadSnapshot(this.storage, {
+      ...(options.version !== undefined ? { version: options.version } : {}),
+      ...(timestamp !== undefined ? { timestamp } : {}),
+    });
+    return new Snapshot(state);
+  }
+
+  /** The range of versions that can be read (the earliest is the oldest reconstructable one). */
+  versions(): Promise<{ earliest: number; latest: number }> {
+    return listVersions(this.storage);
+  }
+
+  /** Commit history, newest first. */
+  history(options: { limit?: number } = {}): Promise<HistoryEntry[]> {
+    return readHistory(this.storage, options);
+  }
+
+  /** A lazy scan of one version; see {@link ScanOptions}. */
+  scan(options: ScanOptions = {}): Scan {
+    return new Scan(this, options);
+  }
+
+  /**
+   * Reads the file a log path names. Paths are resolved against the table root; one outside it is
+   * refused with `PathOutsideTable` unless the table was opened with `allowOutsideRoot`.
+   */
+  async fetchFile(path: string): Promise<Uint8Array> {
+    const location = resolveDataLocation(path, {
+      tableUrl: this.storage.url,
+      allowOutsideRoot: this.allowOutsideRoot,
+    });
+    if (location.kind === 'key') return this.storage.get(location.key);
+    const external = await this.openExternal(location.url);
+    return external.storage.get(external.key);
+  }
+
+  /** Loads a deletion vector (inline, relative or absolute), or `undefined` when there is none. */
+  async loadDv(descriptor: DeletionVectorDescriptor | null | undefined): Promise<DeletionVector | undefined> {
+    if (!descriptor) return undefined;
+    return loadDeletionVector(this.storage, descriptor, {
+      tableUrl: this.storage.url,
+      allowOutsideRoot: this.allowOutsideRoot,
+      openExternal: (url) => this.openExternal(url),
+    });
+  }
+
+  /** Opens the store of a file outside the table root: its directory becomes the storage root. */
+  private async openExternal(url: string): Promise<{ storage: Storage; key: string }> {
+    const slash = url.lastIndexOf('/');
+    if (slash < 0) throw new DeltaError('InvalidArgument', `cannot open ${url}: not a URL with a path`);
+    return {
+      storage: openStorage(url.slice(0, slash), this.s3 ? { s3: this.s3 } : {}),
+      key: decodeURIComponent(url.slice(slash + 1)),
+    };
+  }
+
+  /** The change data feed between two versions; see {@link ChangesOptions}. */
+  changes(options: ChangesOptions): ChangeScan {
+    return new ChangeScan(this, options);
+  }
+}
+
+/** Accepts ms since epoch, a Date, or an ISO-8601 / `YYYY-MM-DD[ HH:MM:SS]` string (UTC unless zoned). */
+export function parseTimestamp(value: number | Date | string): number {
+  if (typeof value === 'number') return value;
+  if (value instanceof Date) return value.getTime();
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const iso = /[zZ]|[+-]\d\d:?\d\d$/.test(trimmed) ? trimmed : `${trimmed.replace(' ', 'T')}Z`;
+  const ms = Date.parse(/^\d{4}-\d\d-\d\dZ$/.test(iso) ? `${iso.slice(0, -1)}T00:00:00Z` : iso);
+  if (Number.isNaN(ms)) {
+    throw new DeltaError('InvalidArgument', `cannot parse timestamp ${JSON.stringify(value)}`, {
+      help: 'use ISO-8601 (2024-05-01T12:00:00Z), "2024-05-01 12:00:00" (UTC) or milliseconds since the epoch',
+    });
+  }
+  return ms;
+}
