@@ -112,7 +112,12 @@ export class Scan {
     const fill = (): void => {
       while (pending.length <= prefetch && next < files.length) {
         const file = files[next++];
-        if (file) pending.push(this.load(file));
+        if (!file) continue;
+        const loading = this.load(file);
+        // A prefetched file may fail before the consumer reaches it; the error surfaces when it is
+        // awaited in order, so mark it handled now instead of crashing the process.
+        loading.catch(() => undefined);
+        pending.push(loading);
       }
     };
     fill();
