@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { describeError, isDeltaError } from '../errors.js';
 import { DeltaTable, type OpenOptions } from '../table/table.js';
+import { runDemo } from './demo.js';
 import { writeRows, type OutputFormat } from './output.js';
 
 /** Where the CLI writes; injectable so tests capture output without spawning processes. */
@@ -178,6 +179,14 @@ function buildProgram(io: CliIO): Command {
       const table = await openTable(location);
       const changes = table.changes({ from: opts.from, ...(opts.to !== undefined ? { to: opts.to } : {}) });
       await writeRows(changes.rows(), await changes.schema(), opts.format, io.stdout);
+    });
+
+  program
+    .command('demo')
+    .description('a tour of the reader on a small embedded table (no services needed)')
+    .option('--dir <path>', 'write the demo table to this directory instead of memory')
+    .action(async (opts: { dir?: string }) => {
+      await runDemo({ stdout: io.stdout }, opts.dir !== undefined ? { dir: opts.dir } : {});
     });
 
   return program;
