@@ -48,7 +48,7 @@ export function benchCases(paths: BenchPaths, runsOverride?: number): BenchCase[
       table: paths.fixture,
       tableNote:
         'fixture `kernel-rs-data/300k-add-files-100-col-partitioned`: 5 commits, three of ~15 MB JSON each, 300,000 live `add` actions with stats, no checkpoint',
-      runs: runs(5),
+      runs: runs(7),
       ops: snapshotOps,
     },
     {
@@ -58,7 +58,7 @@ export function benchCases(paths: BenchPaths, runsOverride?: number): BenchCase[
       table: join(paths.cache, 'commits-10k'),
       tableNote:
         '`bench/gen/commits.py`: 10,000 commit files (appends, and an OPTIMIZE-style compaction every 10th), ~1,000 live files and ~9,000 tombstones, no checkpoint',
-      runs: runs(5),
+      runs: runs(7),
       ops: snapshotOps,
     },
     {
@@ -68,7 +68,7 @@ export function benchCases(paths: BenchPaths, runsOverride?: number): BenchCase[
       table: join(paths.cache, 'commits-10k-checkpoint'),
       tableNote:
         'same log as above, with a classic checkpoint written by delta-rs `create_checkpoint()` at version 9,900 (+ `_last_checkpoint`); the snapshot is that checkpoint plus 99 commits',
-      runs: runs(5),
+      runs: runs(7),
       ops: snapshotOps,
     },
     {
@@ -78,7 +78,7 @@ export function benchCases(paths: BenchPaths, runsOverride?: number): BenchCase[
       table: join(paths.cache, 'orders-10m'),
       tableNote:
         '`bench/gen/orders.py`: written by delta-rs `write_deltalake` in one commit, 10 Snappy Parquet files (~225 MB); columns order_id long, customer_id long, sku string, qty int, price decimal(10,2), country string, ts timestamp',
-      runs: runs(3),
+      runs: runs(7),
       ops: [
         { engine: 'delta-ts', op: 'scan' },
         { engine: 'delta-rs', op: 'scan-query' },

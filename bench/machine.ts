@@ -16,6 +16,18 @@ export interface MachineInfo {
   readonly kernel: string;
   readonly runtimes: readonly string[];
   readonly commit: string;
+  /** `/proc/loadavg` (1, 5, 15 min) before and after measuring: other work on the host skews times. */
+  readonly loadBefore: string;
+  readonly loadAfter: string;
+}
+
+/** The 1, 5 and 15 minute load averages, or `unknown` off Linux. */
+export function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'ascii').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown';
+  }
 }
 
 function cpuModel(): string {
@@ -37,7 +49,7 @@ function git(repo: string, args: string[]): string {
 }
 
 /** Gathers the machine facts; engine runtime versions come from what the engine processes reported. */
-export function machineInfo(repo: string, results: readonly CaseResult[]): MachineInfo {
+export function machineInfo(repo: string, results: readonly CaseResult[], loadBefore: string): MachineInfo {
   const runtimes = new Set<string>();
   for (const c of results)
     for (const r of c.results) for (const run of r.runs) runtimes.add(`${run.engine}: ${run.runtime}`);
@@ -60,5 +72,7 @@ export function machineInfo(repo: string, results: readonly CaseResult[]): Machi
     kernel,
     runtimes: [...runtimes].sort(),
     commit: `${git(repo, ['rev-parse', '--short', 'HEAD'])}${dirty}`,
+    loadBefore,
+    loadAfter: loadAverage(),
   };
 }

@@ -172,6 +172,7 @@ export function renderReport(machine: MachineInfo, results: readonly CaseResult[
     `- CPU: ${machine.cpuModel}, ${machine.cores} cores; RAM ${machine.ramGiB.toFixed(1)} GiB; Linux ${machine.kernel}`,
     ...machine.runtimes.map((r) => `- ${r}`),
     `- delta-ts commit: ${machine.commit}`,
+    `- Load average (1/5/15 min) before: ${machine.loadBefore}; after: ${machine.loadAfter}. The host is shared with other work; a load above the core count inflates times of both engines.`,
     '',
     '## Method',
     '',

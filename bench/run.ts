@@ -16,7 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { benchCases, engineCommand, type BenchCase, type BenchPaths, type EngineOp } from './cases.js';
-import { machineInfo } from './machine.js';
+import { loadAverage, machineInfo } from './machine.js';
 import { renderReport, type CaseResult, type OpRuns } from './report.js';
 import type { EngineResult } from './result.js';
 
@@ -79,6 +79,7 @@ function main(): void {
   const cases = benchCases(paths, runsEnv ? Number(runsEnv) : undefined).filter(
     (c) => !only || only.includes(c.id),
   );
+  const loadBefore = loadAverage();
   const started = performance.now();
   const results: CaseResult[] = [];
   for (const bench of cases) {
@@ -86,7 +87,7 @@ function main(): void {
     results.push(runCase(paths, bench));
   }
   const totalSeconds = (performance.now() - started) / 1000;
-  const machine = machineInfo(repo, results);
+  const machine = machineInfo(repo, results, loadBefore);
   writeFileSync(join(cache, 'results.json'), JSON.stringify({ machine, results }, null, 2));
   writeFileSync(out, renderReport(machine, results, totalSeconds));
   console.error(`bench: wrote ${out} (${totalSeconds.toFixed(0)} s of measuring)`);
