@@ -78,7 +78,7 @@ export function benchCases(paths: BenchPaths, runsOverride?: number): BenchCase[
       table: join(paths.cache, 'orders-10m'),
       tableNote:
         '`bench/gen/orders.py`: written by delta-rs `write_deltalake` in one commit, 10 Snappy Parquet files (~225 MB); columns order_id long, customer_id long, sku string, qty int, price decimal(10,2), country string, ts timestamp',
-      runs: runs(7),
+      runs: runs(5),
       ops: [
         { engine: 'delta-ts', op: 'scan' },
         { engine: 'delta-rs', op: 'scan-query' },
