@@ -1,5 +1,5 @@
 import { DeltaError } from '../errors.js';
-import { listVersions, loadSnapshot, readHistory } from '../log/index.js';
+import { LOG_DIR, listVersions, loadSnapshot, parseLogFileName, readHistory } from '../log/index.js';
 import type { CommitInfo, DeletionVectorDescriptor } from '../protocol/actions.js';
 import { loadDeletionVector, type DeletionVector } from '../protocol/dv/dv.js';
 import { resolveDataLocation } from '../protocol/paths.js';
@@ -54,13 +54,23 @@ export class DeltaTable implements ScanSource {
    * Opens the table at `location` (a local path, `file://` URL, `s3://bucket/prefix` or
    * `memory://name`) or on a ready {@link Storage}. Fails with `TableNotFound` when there is no
    * Delta log there, so a typo in a path is reported at once rather than as an empty table.
+   * Protocol support is checked by every snapshot, since it can differ between versions.
    */
   static async open(location: string | Storage, options: OpenOptions = {}): Promise<DeltaTable> {
     const storage =
       typeof location === 'string' ? openStorage(location, options.s3 ? { s3: options.s3 } : {}) : location;
-    const table = new DeltaTable(storage, options);
-    await table.versions();
-    return table;
+    // Only the existence of a log is checked here: replaying it now would be repeated by the first
+    // snapshot, and a table whose latest version is unreadable may still be time-travelled.
+    if (!(await hasLogEntry(storage))) {
+      throw new DeltaError(
+        'TableNotFound',
+        `no Delta table at ${storage.url}: _delta_log/ holds no commit and no checkpoint`,
+        {
+          help: 'check the path; a Delta table is a directory with a _delta_log/ folder of JSON commits',
+        },
+      );
+    }
+    return new DeltaTable(storage, options);
   }
 
   /** The table at a version or time (default: latest). */
@@ -156,4 +166,13 @@ export function parseTimestamp(value: number | Date | string): number {
     });
   }
   return ms;
+}
+
+/** Whether `_delta_log/` holds at least one commit or checkpoint; stops at the first one. */
+async function hasLogEntry(storage: Storage): Promise<boolean> {
+  for await (const meta of storage.list(LOG_DIR)) {
+    const parsed = parseLogFileName(meta.key.slice(LOG_DIR.length));
+    if (parsed?.type === 'commit' || parsed?.type === 'checkpoint') return true;
+  }
+  return false;
 }
