@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Action, Add, DeletionVectorDescriptor, DomainMetadata, Txn } from '../protocol/actions.js';
 import { MemoryStorage } from '../storage/memory.js';
+import { canonicalPathKey } from '../protocol/paths.js';
 import { versionPrefix } from './listing.js';
+import { isPlainPath } from './replay.js';
 import { type LogState, loadSnapshot } from './snapshot.js';
 import { addAction, metadataAction, ndjson, protocolAction, removeAction, writeCommit } from './testing.js';
 
@@ -151,5 +153,25 @@ describe('replay equals a simple model', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('isPlainPath', () => {
+  it('only accepts paths that canonicalPathKey maps to themselves', () => {
+    const segment = fc.stringMatching(/^[A-Za-z0-9_\-=+,.%: ]{0,6}$/);
+    await fc.assert(
+      fc.property(
+        fc.array(segment, { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        (segments, leadingSlash) => {
+          const path = (leadingSlash ? '/' : '') + segments.join('/');
+          if (isPlainPath(path)) expect(canonicalPathKey(path, 'file:///table/root')).toBe(path);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    expect(isPlainPath('a=1/b.parquet')).toBe(true);
+    for (const p of ['', '/a', 'a//b', './a', 'a/../b', 'a%20b', 's3:x', 'a/'])
+      expect(isPlainPath(p), p).toBe(false);
   });
 });

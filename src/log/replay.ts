@@ -34,14 +34,37 @@ export function dvUniqueId(dv: DeletionVectorDescriptor | null | undefined): str
   return dv.offset === null || dv.offset === undefined ? base : `${base}@${dv.offset}`;
 }
 
-// A relative path of plain characters canonicalises to itself; skipping the URI machinery for it
-// keeps a 300k-file replay fast. Anything with `%`, `:`, a leading or doubled `/`, or dot segments
-// takes the full route. (Kept free of nested quantifiers so it runs in linear time.)
-const PLAIN_CHARS = /^[A-Za-z0-9_\-=+,.]+(?:\/[A-Za-z0-9_\-=+,.]+)*$/;
-const DOT_SEGMENT = /(?:^|\/)\.{1,2}(?:\/|$)/;
-
-function isPlainPath(path: string): boolean {
-  return PLAIN_CHARS.test(path) && !DOT_SEGMENT.test(path);
+/**
+ * Whether `path` is a relative path of plain characters (letters, digits, `_-=+,.`) with non-empty,
+ * non-dot segments: such a path canonicalises to itself, and skipping the URI machinery for it keeps
+ * a 300k-file replay fast. Anything with `%`, `:`, a leading or doubled `/`, or dot segments takes
+ * the full route. A character loop, because a regular expression costs several times more here.
+ */
+export function isPlainPath(path: string): boolean {
+  let segmentStart = 0;
+  let dots = 0;
+  for (let i = 0; i <= path.length; i++) {
+    const c = i === path.length ? 47 : path.charCodeAt(i);
+    if (c === 47) {
+      const length = i - segmentStart;
+      if (length === 0 || dots === length) return false;
+      segmentStart = i + 1;
+      dots = 0;
+    } else if (c === 46) dots++;
+    else if (!(
+      (c >= 97 && c <= 122) ||
+      (c >= 65 && c <= 90) ||
+      (c >= 48 && c <= 57) ||
+      c === 95 ||
+      c === 45 ||
+      c === 61 ||
+      c === 43 ||
+      c === 44
+    )) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** Canonicalises paths against one table URL, with the plain-path fast route. */

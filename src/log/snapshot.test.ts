@@ -205,6 +205,15 @@ describe('loadSnapshot: segments', () => {
     expect(err.message).toContain(bad);
   });
 
+  it('ignores an incomplete multi-part checkpoint', async () => {
+    const s = await table([[...base, addAction('a')], [addAction('b')]]);
+    await s.put(
+      `_delta_log/${versionPrefix(1)}.checkpoint.0000000001.0000000002.parquet`,
+      new TextEncoder().encode('x'),
+    );
+    expect(paths((await loadSnapshot(s)).files)).toEqual(['a', 'b']);
+  });
+
   it('uses log compaction files whichever order their lines are in', async () => {
     const s = await table([
       [...base, addAction('a')],
