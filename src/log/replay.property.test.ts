@@ -159,7 +159,7 @@ describe('replay equals a simple model', () => {
 describe('isPlainPath', () => {
   it('only accepts paths that canonicalPathKey maps to themselves', () => {
     const segment = fc.stringMatching(/^[A-Za-z0-9_\-=+,.%: ]{0,6}$/);
-    await fc.assert(
+    fc.assert(
       fc.property(
         fc.array(segment, { minLength: 1, maxLength: 4 }),
         fc.boolean(),
