@@ -15,7 +15,12 @@ export { openStorage } from './storage/open.js';
 // Protocol data
 export * from './protocol/actions.js';
 export * from './protocol/schema.js';
-export { checkReadSupported, columnMappingMode, SUPPORTED_READER_FEATURES } from './protocol/features.js';
+export {
+  checkReadSupported,
+  columnMappingMode,
+  SUPPORTED_READER_FEATURES,
+  type ColumnMappingMode,
+} from './protocol/features.js';
 export {
   parsePartitionValue,
   serializePartitionValue,
@@ -62,6 +67,6 @@ export {
 
 // Tables
 export { DeltaTable, parseTimestamp, type OpenOptions, type HistoryEntry } from './table/table.js';
-export { Snapshot, type TableDescription, type ColumnMappingMode } from './table/snapshot.js';
+export { Snapshot, type TableDescription } from './table/snapshot.js';
 export { Scan, type ScanOptions, type ScanFile } from './table/scan.js';
 export { ChangeScan, withChangeColumns, type ChangesOptions, type ChangeType } from './table/changes.js';

@@ -1,10 +1,8 @@
 import type { Add, CommitInfo, DomainMetadata, Metadata, Protocol, Txn } from '../protocol/actions.js';
-import { columnMappingMode } from '../protocol/features.js';
+import { columnMappingMode, type ColumnMappingMode } from '../protocol/features.js';
+import { physicalName } from '../scan/column-mapping.js';
 import type { DataType, StructField, StructType } from '../protocol/schema.js';
 import type { LogState } from '../log/index.js';
-
-/** How logical column names map to the names stored in data files and statistics. */
-export type ColumnMappingMode = 'none' | 'name' | 'id';
 
 /**
  * One consistent version of a table: protocol, metadata, schema and the set of active files.
@@ -142,16 +140,6 @@ function numRecordsOf(file: Add): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * The physical name of a field: what data files and statistics call it. With column mapping the
- * name comes from field metadata; without it the logical name is the physical one.
- */
-export function physicalName(field: StructField, mode: ColumnMappingMode): string {
-  if (mode === 'none') return field.name;
-  const physical = field.metadata['delta.columnMapping.physicalName'];
-  return typeof physical === 'string' ? physical : field.name;
 }
 
 /**
