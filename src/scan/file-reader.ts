@@ -1,6 +1,6 @@
 import { type Data, type Field, RecordBatch, Struct, makeData } from 'apache-arrow';
 import { DeltaError } from '../errors.js';
-import { readParquetBatches, readParquetSchema } from '../parquet/read.js';
+import { openParquetFile } from '../parquet/read.js';
 import { parsePartitionValue } from '../protocol/partition.js';
 import type { StructField, StructType } from '../protocol/schema.js';
 import { deltaToArrowSchema, selectFields } from './arrow-schema.js';
@@ -69,36 +69,41 @@ export async function* readDataFile(
   const fields = selectFields(plan.schema, plan.columns);
   const schema = deltaToArrowSchema(plan.schema, plan.columns);
   const structType = new Struct(schema.fields);
-  const fileFields = readParquetSchema(bytes, file.path).fields;
-  const sources = fields.map((field) => resolveSource(field, fileFields, file, plan));
-  const physical = [...new Set(sources.flatMap((s) => (s.kind === 'file' ? [s.name] : [])))];
-  const ctx = { mode: plan.columnMappingMode, file: file.path };
+  const reader = await openParquetFile(bytes, file.path);
+  try {
+    const fileFields = reader.schema.fields;
+    const sources = fields.map((field) => resolveSource(field, fileFields, file, plan));
+    const physical = [...new Set(sources.flatMap((s) => (s.kind === 'file' ? [s.name] : [])))];
+    const ctx = { mode: plan.columnMappingMode, file: file.path };
 
-  let firstRow = 0;
-  for await (const batch of readParquetBatches(bytes, { columns: physical, source: file.path })) {
-    const rows = batch.numRows;
-    const sel = selectRows(file.deletedRows, firstRow, rows);
-    firstRow += rows;
-    const length = sel === null ? rows : sel.length;
-    if (length === 0) continue;
-    const children = fields.map((field, k): Data => {
-      const out = schema.fields[k] as Field;
-      const source = sources[k];
-      if (source === undefined || source.kind === 'missing') return nullData(out.type, length);
-      if (source.kind === 'partition') return constantData(out.type, field.type, source.value, length);
-      const index = batch.schema.fields.findIndex((f) => f.name === source.name);
-      const column = batch.data.children[index];
-      if (column === undefined)
-        throw new DeltaError(
-          'CorruptData',
-          `file ${file.path}: the decoder did not return column ${source.name}`,
-          {
-            context: { file: file.path, field: field.name },
-          },
-        );
-      return convertColumn(column, field.type, out.type, sel, length, field.name, ctx);
-    });
-    yield new RecordBatch(schema, makeData({ type: structType, length, nullCount: 0, children }));
+    let firstRow = 0;
+    for await (const batch of reader.batches({ columns: physical })) {
+      const rows = batch.numRows;
+      const sel = selectRows(file.deletedRows, firstRow, rows);
+      firstRow += rows;
+      const length = sel === null ? rows : sel.length;
+      if (length === 0) continue;
+      const children = fields.map((field, k): Data => {
+        const out = schema.fields[k] as Field;
+        const source = sources[k];
+        if (source === undefined || source.kind === 'missing') return nullData(out.type, length);
+        if (source.kind === 'partition') return constantData(out.type, field.type, source.value, length);
+        const index = batch.schema.fields.findIndex((f) => f.name === source.name);
+        const column = batch.data.children[index];
+        if (column === undefined)
+          throw new DeltaError(
+            'CorruptData',
+            `file ${file.path}: the decoder did not return column ${source.name}`,
+            {
+              context: { file: file.path, field: field.name },
+            },
+          );
+        return convertColumn(column, field.type, out.type, sel, length, field.name, ctx);
+      });
+      yield new RecordBatch(schema, makeData({ type: structType, length, nullCount: 0, children }));
+    }
+  } finally {
+    reader.close();
   }
 }
 
