@@ -22,7 +22,7 @@ export interface ParquetReadOptions {
  * (wasm calls, Arrow object construction, conversion set-up) is negligible, small enough that one
  * batch of a wide table stays a few megabytes.
  */
-export const DEFAULT_BATCH_SIZE = 1024;
+export const DEFAULT_BATCH_SIZE = 65_536;
 
 /**
  * One Parquet file opened for reading: the footer is parsed once and the bytes are handed to the
