@@ -1,6 +1,6 @@
 import { type RecordBatch, type Schema, tableFromIPC } from 'apache-arrow';
-import { ParquetFile, readSchema } from 'parquet-wasm';
-import { DeltaError, describeError } from '../errors.js';
+import { readSchema } from 'parquet-wasm';
+import { DecodingFile, corrupt, materialize, projectSchema } from './decode.js';
 
 /**
  * Parquet decoding. This folder is the only place that imports parquet-wasm, so the decoder can be
@@ -47,59 +47,34 @@ export interface ParquetFileReader {
  * cannot be read.
  */
 export async function openParquetFile(bytes: Uint8Array, source = '<parquet>'): Promise<ParquetFileReader> {
-  let file: ParquetFile;
-  try {
-    file = await ParquetFile.fromFile(new Blob([bytes]));
-  } catch (err) {
-    throw corrupt(`${source} is not a valid Parquet file`, source, err);
-  }
-  try {
-    const schema = tableFromIPC(file.schema().intoIPCStream()).schema;
-    const numRowGroups = file.metadata().numRowGroups();
-    return new WasmFileReader(file, source, schema, numRowGroups);
-  } catch (err) {
-    file.free();
-    throw corrupt(`cannot read the Parquet schema of ${source}`, source, err);
-  }
+  return new LocalFileReader(await DecodingFile.open(bytes, source));
 }
 
-class WasmFileReader implements ParquetFileReader {
-  private closed = false;
+/** Decodes on the calling thread. */
+class LocalFileReader implements ParquetFileReader {
+  constructor(private readonly file: DecodingFile) {}
 
-  constructor(
-    private readonly file: ParquetFile,
-    readonly source: string,
-    readonly schema: Schema,
-    readonly numRowGroups: number,
-  ) {}
+  get source(): string {
+    return this.file.source;
+  }
+
+  get schema(): Schema {
+    return this.file.schema;
+  }
+
+  get numRowGroups(): number {
+    return this.file.numRowGroups;
+  }
 
   async *batches(options: Omit<ParquetReadOptions, 'source'> = {}): AsyncIterable<RecordBatch> {
-    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    for (let rg = 0; rg < this.numRowGroups; rg++) {
-      if (this.closed) throw corrupt(`${this.source} was closed while reading`, this.source, undefined);
-      let batches: RecordBatch[];
-      try {
-        const table = await this.file.read({
-          rowGroups: [rg],
-          batchSize,
-          ...(options.columns ? { columns: [...options.columns] } : {}),
-        });
-        batches = tableFromIPC(table.intoIPCStream()).batches;
-      } catch (err) {
-        throw new DeltaError(
-          'CorruptData',
-          `cannot decode row group ${rg} of ${this.source}: ${describeError(err)}`,
-          { cause: err, context: { file: this.source, rowGroup: rg } },
-        );
-      }
-      yield* batches;
-    }
+    const request = { columns: options.columns, batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE };
+    const projected = projectSchema(this.file.schema, options.columns);
+    for (let rg = 0; rg < this.file.numRowGroups; rg++)
+      yield* materialize(await this.file.decode(rg, request), projected);
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.file.free();
+    this.file.close();
   }
 }
 
@@ -132,11 +107,4 @@ export function readParquetSchema(bytes: Uint8Array, source = '<parquet>'): Sche
   } catch (err) {
     throw corrupt(`cannot read the Parquet schema of ${source}`, source, err);
   }
-}
-
-function corrupt(message: string, source: string, err: unknown): DeltaError<'CorruptData'> {
-  return new DeltaError('CorruptData', err === undefined ? message : `${message}: ${describeError(err)}`, {
-    cause: err,
-    context: { file: source },
-  });
 }

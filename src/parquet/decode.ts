@@ -1,0 +1,135 @@
+import { type Schema, Struct, tableFromIPC } from 'apache-arrow';
+import { ParquetFile, type Table, wasmMemory } from 'parquet-wasm';
+import { DeltaError, describeError } from '../errors.js';
+import { type DecodedBatch, FfiLayoutError, ffiReadable, readFfiArray, toRecordBatch } from './ffi.js';
+import type { RecordBatch } from 'apache-arrow';
+
+/**
+ * The decoding step proper, kept free of anything but parquet-wasm and plain data so that it can run
+ * on the calling thread or in a worker: a file is opened once ({@link DecodingFile}), and each row
+ * group decodes to a {@link DecodedRowGroup}, which is transferable between threads and becomes
+ * Arrow record batches with {@link materialize}.
+ */
+
+/** A decoded row group: copied-out column buffers, or an Arrow IPC stream for other layouts. */
+export type DecodedRowGroup =
+  | { readonly kind: 'ffi'; readonly batches: readonly DecodedBatch[] }
+  | { readonly kind: 'ipc'; readonly bytes: Uint8Array };
+
+/** What to decode from one row group. */
+export interface RowGroupRequest {
+  /** Physical top-level column names; all when omitted. */
+  readonly columns?: readonly string[] | undefined;
+  /** Rows per batch. */
+  readonly batchSize: number;
+}
+
+/** An opened Parquet file in this thread's decoder. Must be closed: wasm memory is not collected. */
+export class DecodingFile {
+  private closed = false;
+
+  private constructor(
+    private readonly file: ParquetFile,
+    /** Where the bytes came from, for error messages. */
+    readonly source: string,
+    /** The file's Arrow schema as an IPC stream (small; parsed once by the consumer). */
+    readonly schemaIpc: Uint8Array,
+    /** The file's Arrow schema. */
+    readonly schema: Schema,
+    /** Number of row groups. */
+    readonly numRowGroups: number,
+  ) {}
+
+  /** Opens `bytes`; `CorruptData` naming `source` when the footer or schema cannot be read. */
+  static async open(bytes: Uint8Array, source: string): Promise<DecodingFile> {
+    let file: ParquetFile;
+    try {
+      file = await ParquetFile.fromFile(new Blob([bytes]));
+    } catch (err) {
+      throw corrupt(`${source} is not a valid Parquet file`, source, err);
+    }
+    try {
+      const schemaIpc = file.schema().intoIPCStream();
+      const schema = tableFromIPC(schemaIpc).schema;
+      return new DecodingFile(file, source, schemaIpc, schema, file.metadata().numRowGroups());
+    } catch (err) {
+      file.free();
+      throw corrupt(`cannot read the Parquet schema of ${source}`, source, err);
+    }
+  }
+
+  /** Decodes row group `rg`; `CorruptData` naming the file and row group on failure. */
+  async decode(rg: number, request: RowGroupRequest): Promise<DecodedRowGroup> {
+    if (this.closed) throw corrupt(`${this.source} was closed while reading`, this.source, undefined);
+    const projected = projectSchema(this.schema, request.columns);
+    try {
+      if (ffiReadable(new Struct(projected.fields))) {
+        try {
+          return { kind: 'ffi', batches: exportFfi(await this.read(rg, request), projected) };
+        } catch (err) {
+          // A layout the schema did not predict: decode again and let IPC describe it exactly.
+          if (!(err instanceof FfiLayoutError)) throw err;
+        }
+      }
+      return { kind: 'ipc', bytes: (await this.read(rg, request)).intoIPCStream() };
+    } catch (err) {
+      throw new DeltaError(
+        'CorruptData',
+        `cannot decode row group ${rg} of ${this.source}: ${describeError(err)}`,
+        { cause: err, context: { file: this.source, rowGroup: rg } },
+      );
+    }
+  }
+
+  private read(rg: number, request: RowGroupRequest): Promise<Table> {
+    return this.file.read({
+      rowGroups: [rg],
+      batchSize: request.batchSize,
+      ...(request.columns ? { columns: [...request.columns] } : {}),
+    });
+  }
+
+  /** Releases the decoder's copy of the file; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.file.free();
+  }
+}
+
+function exportFfi(table: Table, schema: Schema): DecodedBatch[] {
+  const stream = table.intoFFI();
+  try {
+    const addrs = stream.arrayAddrs();
+    // Read the memory only after the last call into wasm: a call may grow (and so detach) it.
+    const memory = wasmMemory().buffer as ArrayBuffer;
+    const struct = new Struct(schema.fields);
+    return Array.from(addrs, (addr) => {
+      const column = readFfiArray(memory, addr, struct);
+      return { numRows: column.length, columns: column.children };
+    });
+  } finally {
+    stream.free();
+  }
+}
+
+/** The fields of `schema` a read of `columns` returns: the named ones, in file order. */
+export function projectSchema(schema: Schema, columns: readonly string[] | undefined): Schema {
+  if (columns === undefined) return schema;
+  const wanted = new Set(columns);
+  return schema.select(schema.fields.filter((f) => wanted.has(f.name)).map((f) => f.name));
+}
+
+/** Record batches of a decoded row group; `schema` is the projected file schema. */
+export function materialize(decoded: DecodedRowGroup, schema: Schema): RecordBatch[] {
+  if (decoded.kind === 'ipc') return tableFromIPC(decoded.bytes).batches;
+  return decoded.batches.map((b) => toRecordBatch(schema, b));
+}
+
+/** A `CorruptData` error naming `source`. */
+export function corrupt(message: string, source: string, err: unknown): DeltaError<'CorruptData'> {
+  return new DeltaError('CorruptData', err === undefined ? message : `${message}: ${describeError(err)}`, {
+    cause: err,
+    context: { file: source },
+  });
+}
