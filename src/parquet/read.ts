@@ -1,6 +1,7 @@
 import { type RecordBatch, type Schema, tableFromIPC } from 'apache-arrow';
 import { readSchema } from 'parquet-wasm';
-import { DecodingFile, corrupt, materialize, projectSchema } from './decode.js';
+import { type DecodedRowGroup, DecodingFile, corrupt, materialize, projectSchema } from './decode.js';
+import { type DecoderPool, type PooledFile, sharedDecoderPool } from './pool.js';
 
 /**
  * Parquet decoding. This folder is the only place that imports parquet-wasm, so the decoder can be
@@ -42,12 +43,91 @@ export interface ParquetFileReader {
   close(): void;
 }
 
+/** Where {@link openParquetFile} decodes. */
+export interface ParquetOpenOptions {
+  /**
+   * Decode on a worker thread of the shared pool (default `false`). Files under
+   * {@link MIN_WORKER_BYTES} and runs without the compiled worker decode in-thread regardless.
+   */
+  readonly workers?: boolean;
+  /** Move `bytes`' buffer to the worker instead of copying it; the caller must not reuse it. */
+  readonly transfer?: boolean;
+}
+
+/** Files smaller than this decode in-thread: the hop to a worker would cost more than it saves. */
+export const MIN_WORKER_BYTES = 1 << 20;
+
 /**
  * Opens `bytes` as a Parquet file. Errors: `CorruptData` naming `source` when the footer or schema
  * cannot be read.
  */
-export async function openParquetFile(bytes: Uint8Array, source = '<parquet>'): Promise<ParquetFileReader> {
+export async function openParquetFile(
+  bytes: Uint8Array,
+  source = '<parquet>',
+  options: ParquetOpenOptions = {},
+): Promise<ParquetFileReader> {
+  const pool = options.workers === true && bytes.byteLength >= MIN_WORKER_BYTES ? sharedDecoderPool() : null;
+  // With every worker busy, this thread decodes the file itself (when it is reached) rather than
+  // queueing it: that keeps all cores decoding and never waits on a worker that is still starting.
+  if (pool?.hasCapacity()) return PooledFileReader.open(pool, bytes, source, options.transfer === true);
   return new LocalFileReader(await DecodingFile.open(bytes, source));
+}
+
+/**
+ * Decodes on a pool worker, one row group ahead: when batches are asked for, the first row group is
+ * requested at once, and each time one is handed over the next is requested, so the worker decodes
+ * while the caller converts. At most two decoded row groups of a file are alive at a time.
+ */
+class PooledFileReader implements ParquetFileReader {
+  private constructor(
+    private readonly file: PooledFile,
+    readonly source: string,
+    readonly schema: Schema,
+  ) {}
+
+  static async open(
+    pool: DecoderPool,
+    bytes: Uint8Array,
+    source: string,
+    transfer: boolean,
+  ): Promise<PooledFileReader> {
+    const file = await pool.open(bytes, source, transfer);
+    try {
+      return new PooledFileReader(file, source, tableFromIPC(file.schemaIpc).schema);
+    } catch (err) {
+      file.close();
+      throw corrupt(`cannot read the Parquet schema of ${source}`, source, err);
+    }
+  }
+
+  get numRowGroups(): number {
+    return this.file.numRowGroups;
+  }
+
+  batches(options: Omit<ParquetReadOptions, 'source'> = {}): AsyncIterable<RecordBatch> {
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const projected = projectSchema(this.schema, options.columns);
+    const request = (rg: number): Promise<DecodedRowGroup> | undefined => {
+      if (rg >= this.file.numRowGroups) return undefined;
+      const p = this.file.decode(rg, options.columns, batchSize);
+      // Awaited in order below; a failure of a row group never reached must not go unhandled.
+      p.catch(() => undefined);
+      return p;
+    };
+    // Started now, not on first iteration, so a file opened ahead is decoded ahead.
+    let next = request(0);
+    return (async function* () {
+      for (let rg = 0; next !== undefined; rg++) {
+        const decoded = await next;
+        next = request(rg + 1);
+        yield* materialize(decoded, projected);
+      }
+    })();
+  }
+
+  close(): void {
+    this.file.close();
+  }
 }
 
 /** Decodes on the calling thread. */

@@ -47,6 +47,78 @@ type ColumnSource =
   | { readonly kind: 'file'; readonly name: string }
   | { readonly kind: 'missing' };
 
+/** Where and how {@link openDataFile} decodes. */
+export interface DataFileOptions {
+  /** Decode on a worker thread when the file is large enough (default `false`: in-thread). */
+  readonly workers?: boolean;
+  /** The caller hands `bytes` over: their buffer may move to a worker instead of being copied. */
+  readonly transfer?: boolean;
+}
+
+/** A data file opened by {@link openDataFile}, already decoding. Must be closed. */
+export interface DataFileReader {
+  /** The logical batches (see {@link readDataFile}); iterate once. */
+  batches(): AsyncIterable<RecordBatch>;
+  /** Releases the decoder's copy of the file, also mid-iteration; idempotent. */
+  close(): void;
+}
+
+/**
+ * Opens `bytes` of `file` and starts decoding the columns `plan` needs, so that a scan can open the
+ * next files while it is still converting the current one. Same contract and errors as
+ * {@link readDataFile}.
+ */
+export async function openDataFile(
+  bytes: Uint8Array,
+  file: DataFileRef,
+  plan: FileReadPlan,
+  options: DataFileOptions = {},
+): Promise<DataFileReader> {
+  const fields = selectFields(plan.schema, plan.columns);
+  const schema = deltaToArrowSchema(plan.schema, plan.columns);
+  const structType = new Struct(schema.fields);
+  const reader = await openParquetFile(bytes, file.path, options);
+  let decoded: AsyncIterable<RecordBatch>;
+  let sources: ColumnSource[];
+  try {
+    const fileFields = reader.schema.fields;
+    sources = fields.map((field) => resolveSource(field, fileFields, file, plan));
+    const physical = [...new Set(sources.flatMap((s) => (s.kind === 'file' ? [s.name] : [])))];
+    decoded = reader.batches({ columns: physical });
+  } catch (err) {
+    reader.close();
+    throw err;
+  }
+  const ctx = { mode: plan.columnMappingMode, file: file.path };
+  async function* convert(): AsyncIterable<RecordBatch> {
+    let firstRow = 0;
+    for await (const batch of decoded) {
+      const rows = batch.numRows;
+      const sel = selectRows(file.deletedRows, firstRow, rows);
+      firstRow += rows;
+      const length = sel === null ? rows : sel.length;
+      if (length === 0) continue;
+      const children = fields.map((field, k): Data => {
+        const out = schema.fields[k] as Field;
+        const source = sources[k];
+        if (source === undefined || source.kind === 'missing') return nullData(out.type, length);
+        if (source.kind === 'partition') return constantData(out.type, field.type, source.value, length);
+        const index = batch.schema.fields.findIndex((f) => f.name === source.name);
+        const column = batch.data.children[index];
+        if (column === undefined)
+          throw new DeltaError(
+            'CorruptData',
+            `file ${file.path}: the decoder did not return column ${source.name}`,
+            { context: { file: file.path, field: field.name } },
+          );
+        return convertColumn(column, field.type, out.type, sel, length, field.name, ctx);
+      });
+      yield new RecordBatch(schema, makeData({ type: structType, length, nullCount: 0, children }));
+    }
+  }
+  return { batches: convert, close: () => reader.close() };
+}
+
 /**
  * Decodes the Parquet `bytes` of `file` into record batches with exactly the schema
  * `deltaToArrowSchema(plan.schema, plan.columns)`.
@@ -65,43 +137,11 @@ export async function* readDataFile(
   bytes: Uint8Array,
   file: DataFileRef,
   plan: FileReadPlan,
+  options: DataFileOptions = {},
 ): AsyncIterable<RecordBatch> {
-  const fields = selectFields(plan.schema, plan.columns);
-  const schema = deltaToArrowSchema(plan.schema, plan.columns);
-  const structType = new Struct(schema.fields);
-  const reader = await openParquetFile(bytes, file.path);
+  const reader = await openDataFile(bytes, file, plan, options);
   try {
-    const fileFields = reader.schema.fields;
-    const sources = fields.map((field) => resolveSource(field, fileFields, file, plan));
-    const physical = [...new Set(sources.flatMap((s) => (s.kind === 'file' ? [s.name] : [])))];
-    const ctx = { mode: plan.columnMappingMode, file: file.path };
-
-    let firstRow = 0;
-    for await (const batch of reader.batches({ columns: physical })) {
-      const rows = batch.numRows;
-      const sel = selectRows(file.deletedRows, firstRow, rows);
-      firstRow += rows;
-      const length = sel === null ? rows : sel.length;
-      if (length === 0) continue;
-      const children = fields.map((field, k): Data => {
-        const out = schema.fields[k] as Field;
-        const source = sources[k];
-        if (source === undefined || source.kind === 'missing') return nullData(out.type, length);
-        if (source.kind === 'partition') return constantData(out.type, field.type, source.value, length);
-        const index = batch.schema.fields.findIndex((f) => f.name === source.name);
-        const column = batch.data.children[index];
-        if (column === undefined)
-          throw new DeltaError(
-            'CorruptData',
-            `file ${file.path}: the decoder did not return column ${source.name}`,
-            {
-              context: { file: file.path, field: field.name },
-            },
-          );
-        return convertColumn(column, field.type, out.type, sel, length, field.name, ctx);
-      });
-      yield new RecordBatch(schema, makeData({ type: structType, length, nullCount: 0, children }));
-    }
+    yield* reader.batches();
   } finally {
     reader.close();
   }

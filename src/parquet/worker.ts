@@ -1,0 +1,80 @@
+import { parentPort } from 'node:worker_threads';
+import { DeltaError, type DeltaErrorCode, describeError } from '../errors.js';
+import { type DecodedRowGroup, DecodingFile } from './decode.js';
+import { transferables } from './ffi.js';
+import type { WorkerReply, WorkerRequest } from './protocol.js';
+
+/**
+ * Entry point of a decoder worker thread (see `pool.ts`): it keeps the files the main thread opened
+ * on it and decodes their row groups on request. Results go back with their buffers transferred,
+ * not cloned, so a decoded row group crosses threads without a copy.
+ */
+
+const port = parentPort;
+if (port === null) throw new DeltaError('InvalidArgument', 'parquet/worker.js must run as a worker thread');
+
+const files = new Map<number, DecodingFile>();
+
+function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(message, transfer);
+}
+
+function fail(id: number, err: unknown, source: string): void {
+  const code: DeltaErrorCode = err instanceof DeltaError ? err.code : 'CorruptData';
+  const message = err instanceof DeltaError ? err.message : `cannot decode ${source}: ${describeError(err)}`;
+  const context = err instanceof DeltaError ? (err.context ?? {}) : { file: source };
+  reply({ id, error: { code, message, context } });
+}
+
+function decodedTransfers(decoded: DecodedRowGroup): ArrayBuffer[] {
+  if (decoded.kind === 'ipc')
+    return decoded.bytes.buffer instanceof ArrayBuffer ? [decoded.bytes.buffer] : [];
+  return decoded.batches.flatMap(transferables);
+}
+
+async function handle(request: WorkerRequest): Promise<void> {
+  switch (request.op) {
+    case 'open': {
+      try {
+        const file = await DecodingFile.open(request.bytes, request.source);
+        files.set(request.file, file);
+        reply({ id: request.id, opened: { schemaIpc: file.schemaIpc, numRowGroups: file.numRowGroups } });
+      } catch (err) {
+        fail(request.id, err, request.source);
+      }
+      return;
+    }
+    case 'decode': {
+      const file = files.get(request.file);
+      if (file === undefined) {
+        fail(
+          request.id,
+          new DeltaError('CorruptData', `decoder file ${request.file} is not open`),
+          '<parquet>',
+        );
+        return;
+      }
+      try {
+        const decoded = await file.decode(request.rowGroup, {
+          columns: request.columns,
+          batchSize: request.batchSize,
+        });
+        reply({ id: request.id, decoded }, decodedTransfers(decoded));
+      } catch (err) {
+        fail(request.id, err, file.source);
+      }
+      return;
+    }
+    case 'close':
+      files.get(request.file)?.close();
+      files.delete(request.file);
+      return;
+  }
+}
+
+// Requests are handled one at a time: a decode holds the (single-threaded) wasm instance anyway,
+// and ordering keeps `close` after the decodes sent before it.
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (request: WorkerRequest) => {
+  queue = queue.then(() => handle(request));
+});
