@@ -131,6 +131,7 @@ describe('outcome decisions', () => {
     filesCount: undefined,
     filesSha256: undefined,
     files: undefined,
+    missingFiles: undefined,
     attempts: [],
     note: undefined,
     ...over,
@@ -168,7 +169,16 @@ describe('outcome decisions', () => {
     expect(decide(c, rows, undefined)).toMatchObject({ kind: 'rows', reference: 'delta-rs' });
   });
 
+  it('lets delta-rs override an expectation only where a rule says why', () => {
+    const rows = ref({ status: 'rows', engine: 'delta-rs', phase: undefined });
+    const expected = ref({ status: 'rows', engine: 'expected', phase: undefined });
+    const pv = { ...c, id: 'kernel-rs-golden/data-reader-partition-values@v0' };
+    expect(decide(pv, rows, expected)).toMatchObject({ kind: 'rows', ref: rows });
+  });
+
   it('applies explicit rules first', () => {
+    const canon = { ...c, id: 'kernel-rs-golden/canonicalized-paths-special-b@v1' };
+    expect(decide(canon, undefined, undefined).kind).toBe('empty');
     const variant = { ...c, id: 'delta-kernel/spark-variant-checkpoint@v0' };
     expect(decide(variant, undefined, undefined)).toMatchObject({
       kind: 'error',

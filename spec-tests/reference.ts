@@ -3,7 +3,7 @@
  * results. One Python process serves every case so delta-rs and pyarrow are imported once; the
  * dumper caches per table version under `.cache/ref/<deltalake version>/`, so a rerun is quick.
  */
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -36,6 +36,8 @@ export interface RefResult {
   readonly filesCount: number | undefined;
   readonly filesSha256: string | undefined;
   readonly files: readonly string[] | undefined;
+  /** How many of those files (relative paths) are absent from the fixture. */
+  readonly missingFiles: number | undefined;
   /** Every engine tried before the one that answered, with its error. */
   readonly attempts: readonly { engine: string; error: string }[];
   readonly note: string | undefined;
@@ -98,30 +100,49 @@ function loadResult(outDir: string, metaFile: string): RefResult {
     filesCount: typeof meta.files_count === 'number' ? meta.files_count : undefined,
     filesSha256: str(meta.files_sha256),
     files: Array.isArray(meta.files) ? (meta.files as string[]) : undefined,
+    missingFiles: typeof meta.missing_files === 'number' ? meta.missing_files : undefined,
     attempts: Array.isArray(meta.attempts) ? (meta.attempts as { engine: string; error: string }[]) : [],
     note: str(meta.note),
   };
+}
+
+/** Runs a command with inherited stderr; rejects with its exit status. */
+function runChild(command: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, [...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, PYTHONWARNINGS: 'ignore' },
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolvePromise();
+      else
+        reject(
+          new Error(`${command} ${args.join(' ')} failed with ${signal ?? `exit code ${String(code)}`}`),
+        );
+    });
+  });
 }
 
 /**
  * Runs the dumper for `cases` (after `bash scripts/setup-venv`) and returns every result by case id.
  * `outDir` receives the dumper's files so a failing run can be inspected by hand.
  */
-export function runReference(cases: readonly FixtureCase[], outDir: string): RefRun {
-  execFileSync('bash', [join(REPO_ROOT, 'scripts', 'setup-venv')], { cwd: REPO_ROOT, stdio: 'inherit' });
+export async function runReference(cases: readonly FixtureCase[], outDir: string): Promise<RefRun> {
+  // Asynchronous on purpose: a first run takes minutes, and a blocked event loop makes the vitest
+  // worker miss its RPC deadlines.
+  await runChild('bash', [join(REPO_ROOT, 'scripts', 'setup-venv')]);
   mkdirSync(outDir, { recursive: true });
   const casesFile = join(outDir, 'cases.json');
   writeFileSync(casesFile, JSON.stringify(dumperCases(cases)));
-  execFileSync(
-    VENV_PYTHON,
-    [join(REPO_ROOT, 'scripts', 'ref', 'dump.py'), '--cases', casesFile, '--out', outDir],
-    {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, PYTHONWARNINGS: 'ignore' },
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
+  await runChild(VENV_PYTHON, [
+    join(REPO_ROOT, 'scripts', 'ref', 'dump.py'),
+    '--cases',
+    casesFile,
+    '--out',
+    outDir,
+  ]);
   const indexPath = join(outDir, 'index.json');
   if (!existsSync(indexPath)) throw new Error(`reference dumper wrote no ${indexPath}`);
   const index = JSON.parse(readFileSync(indexPath, 'utf8')) as {

@@ -71,7 +71,7 @@ export function renderReport(records: readonly CaseRecord[], ctx: ReportContext)
     '',
     `${tables.size} tables. Of the passed cases, ${unverified} are "read-only": no reference engine could read them, so delta-ts was only required to read them without error (and with delta-rs' active-file list where it had one).`,
     '',
-    'Reference legend: `expected` = stored expected Parquet; `delta-rs` / `delta-rs-datafusion` = rows from delta-rs; `error-assertion` = the right outcome is a typed `DeltaError` (see `spec-tests/outcomes.ts`); `read-only` = as above.',
+    'Reference legend: `expected` = stored expected Parquet; `delta-rs` / `delta-rs-datafusion` = rows from delta-rs; `error-assertion` = the right outcome is a typed `DeltaError` (see `spec-tests/outcomes.ts`); `read-only` = as above; `empty-assertion` = the version must read as an empty table; `(over expected)` = delta-rs chosen over a stored expectation, with the reason in the note.',
     '',
     '| table | versions | result | reference | note |',
     '| --- | --- | --- | --- | --- |',

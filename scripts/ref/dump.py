@@ -30,6 +30,7 @@ import time
 import traceback
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 sys.dont_write_bytecode = True  # keep scripts/ref free of __pycache__ (it is not ignored by git)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -41,7 +42,7 @@ from deltalake import DeltaTable, QueryBuilder  # noqa: E402
 
 from canonical import canon_table, delta_type_of_arrow  # noqa: E402
 
-DUMPER_REVISION = "4"  # bump to invalidate caches when the output form changes
+DUMPER_REVISION = "5"  # bump to invalidate caches when the output form changes
 REPO = Path(__file__).resolve().parents[2]
 _fingerprints: dict[str, str] = {}
 _duckdb_state: dict[str, Any] = {}
@@ -129,14 +130,33 @@ def read_duckdb(root: str, version: int) -> pa.Table:
     return con.execute("SELECT * FROM delta_scan(?)", [root]).arrow()
 
 
-def active_files(dt: DeltaTable) -> dict[str, Any]:
-    """The snapshot's active file paths as written in the log: count, digest, and the list when short."""
+def active_files(dt: DeltaTable, root: str) -> dict[str, Any]:
+    """The snapshot's active file paths as written in the log: count, digest, the list when short, and
+    how many relative paths are absent on disk (delta-rs reports an absent file by its `add.size`, so
+    its error alone cannot tell a missing file from a truncated one)."""
     paths = sorted(pa.table(dt.get_add_actions()).column("path").to_pylist())
     digest = hashlib.sha256("\n".join(paths).encode("utf-8")).hexdigest()
-    out: dict[str, Any] = {"files_count": len(paths), "files_sha256": digest}
+    missing = sum(
+        1
+        for p in paths
+        if "://" not in p and not p.startswith("/") and not os.path.exists(os.path.join(root, unquote(p)))
+    )
+    out: dict[str, Any] = {"files_count": len(paths), "files_sha256": digest, "missing_files": missing}
     if len(paths) <= 2000:
         out["files"] = paths
     return out
+
+
+def duckdb_status() -> str:
+    """What is known about DuckDB's `delta` extension: loaded, unavailable (and why), or never needed."""
+    if _duckdb_state.get("con") is not None:
+        return "loaded"
+    if "error" in _duckdb_state:
+        return f"unavailable ({_duckdb_state['error']})"
+    marker = _duckdb_state.get("marker")
+    if isinstance(marker, Path) and marker.exists():
+        return f"unavailable ({marker.read_text(encoding='utf-8')})"
+    return "not tried (delta-rs answered every case)"
 
 
 def dump_delta_rs(case: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
@@ -156,10 +176,14 @@ def dump_delta_rs(case: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, 
         meta = {"status": "error", "phase": "load", "engine": "delta-rs", "error": attempts[0]["error"]}
         return {**meta, "attempts": attempts}, None
     try:
-        files = active_files(dt)
+        files = active_files(dt, root)
     except Exception as err:
         files = {"files_error": short_error(err)}
-    for engine, read in (("delta-rs", read_pyarrow), ("delta-rs-datafusion", read_datafusion)):
+    engines = [("delta-rs", read_pyarrow), ("delta-rs-datafusion", read_datafusion)]
+    if dt.metadata().configuration.get("delta.columnMapping.mode", "none") != "none":
+        # The PyArrow path ignores column mapping and returns all-null columns; DataFusion applies it.
+        engines.reverse()
+    for engine, read in engines:
         try:
             table = read(dt)
             return {**_rows_meta(engine, fields, attempts), **files}, canon_table(table, fields)
@@ -268,7 +292,7 @@ def main() -> int:
     summary = {
         "deltalake": deltalake.__version__,
         "pyarrow": pa.__version__,
-        "duckdb_delta": _duckdb_state.get("error", "not needed" if "con" not in _duckdb_state else "loaded"),
+        "duckdb_delta": duckdb_status(),
         "cases": index,
     }
     (out_dir / "index.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
