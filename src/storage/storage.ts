@@ -54,7 +54,11 @@ export interface Storage {
    */
   list(prefix: string, startAfter?: string): AsyncIterable<ObjectMeta>;
 
-  /** Reads a whole object. */
+  /**
+   * Reads a whole object. The returned bytes belong to the caller: a backend must not keep, reuse
+   * or share the buffer, because scans hand it to a decoder (possibly transferring it to a worker
+   * thread, which detaches it).
+   */
   get(key: string): Promise<Uint8Array>;
 
   /** Reads `range` of an object (fewer bytes when the object ends first). */
