@@ -51,7 +51,7 @@ export class LocalStorage implements Storage {
       const stats = await Promise.all(batch.map((key) => fs.stat(this.abs(key)).catch(() => undefined)));
       for (const [i, st] of stats.entries()) {
         const key = batch[i];
-        if (st && key !== undefined) yield { key, size: st.size, lastModified: st.mtimeMs };
+        if (st && key !== undefined) yield { key, size: st.size, lastModified: Math.floor(st.mtimeMs) };
       }
       batch = [];
     };
@@ -101,7 +101,7 @@ export class LocalStorage implements Storage {
   async head(key: string): Promise<ObjectMeta | undefined> {
     try {
       const st = await fs.stat(this.abs(key));
-      return st.isFile() ? { key, size: st.size, lastModified: st.mtimeMs } : undefined;
+      return st.isFile() ? { key, size: st.size, lastModified: Math.floor(st.mtimeMs) } : undefined;
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
       throw this.storageError(`cannot stat ${key}`, err);

@@ -258,7 +258,7 @@ function appendCommitColumns(
 ): RecordBatch {
   const n = batch.numRows;
   const versions = makeVector(new BigInt64Array(n).fill(BigInt(commit.version)));
-  const micros = BigInt(commit.timestamp) * 1000n;
+  const micros = BigInt(Math.trunc(commit.timestamp)) * 1000n;
   const times = makeVector(
     makeData({
       type: new TimestampMicrosecond('UTC'),
