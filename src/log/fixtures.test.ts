@@ -12,6 +12,7 @@ import { LocalStorage } from '../storage/local.js';
 import { listLog } from './listing.js';
 import { listVersions, readHistory } from './history.js';
 import { type LogState, loadSnapshot } from './snapshot.js';
+import { rejection as failure } from '../test-errors.js';
 
 const ROOT = join(import.meta.dirname, '../../../shared/delta-fixtures');
 const HAVE_FIXTURES = existsSync(ROOT);
@@ -23,16 +24,6 @@ function tableDir(rel: string): string {
 }
 
 const open = (rel: string) => new LocalStorage(tableDir(rel));
-
-async function failure(p: Promise<unknown>): Promise<DeltaError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof DeltaError) return err;
-    throw err;
-  }
-  throw new Error('expected a DeltaError');
-}
 
 /** [table, version, live files] — counts confirmed with delta-rs (`DeltaTable(p).file_uris()`). */
 const LOADS: Array<[string, number, number]> = [

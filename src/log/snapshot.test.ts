@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DeltaError } from '../errors.js';
 import type { Action } from '../protocol/actions.js';
 import { MemoryStorage } from '../storage/memory.js';
 import type { ObjectMeta, Storage } from '../storage/storage.js';
 import { commitKey, versionPrefix } from './listing.js';
 import { listVersions, loadSnapshot, readCommit, readHistory } from './index.js';
 import { addAction, metadataAction, ndjson, protocolAction, removeAction, writeCommit } from './testing.js';
-
-async function rejection(p: Promise<unknown>): Promise<DeltaError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof DeltaError) return err;
-    throw err;
-  }
-  throw new Error('expected a DeltaError');
-}
+import { rejection } from '../test-errors.js';
 
 async function table(commits: Action[][]): Promise<MemoryStorage> {
   const s = new MemoryStorage('t');

@@ -10,7 +10,7 @@ import { DeltaError } from '../errors.js';
 import type { CommitInfo, Metadata } from '../protocol/actions.js';
 import type { Storage } from '../storage/storage.js';
 import type { CommitFile, LogListing } from './listing.js';
-import { decodeUtf8, isRecord } from './ndjson.js';
+import { parseActions } from './ndjson.js';
 import { reconstruct } from './reconstruct.js';
 import { versionRange } from './segment.js';
 
@@ -47,34 +47,18 @@ const COMMIT_INFO_LINE = /^\s*\{\s*"commitInfo"\s*:/;
  * @throws DeltaError `CorruptLog` naming the file, version and line when that line is not JSON.
  */
 export async function readCommitInfo(storage: Storage, commit: CommitFile): Promise<CommitInfo | undefined> {
+  let info: CommitInfo | undefined;
   const source = { file: commit.meta.key, version: commit.version };
-  const text = decodeUtf8(await storage.get(commit.meta.key), source);
-  let start = 0;
-  let line = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    line++;
-    const raw = text.slice(start, end);
-    start = end + 1;
-    if (!COMMIT_INFO_LINE.test(raw)) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch (err) {
-      throw new DeltaError(
-        'CorruptLog',
-        `${source.file} (version ${source.version}) line ${line}: invalid JSON`,
-        {
-          cause: err,
-          context: { file: source.file, version: source.version, line },
-        },
-      );
-    }
-    const info = isRecord(parsed) ? parsed['commitInfo'] : undefined;
-    if (isRecord(info)) return info as CommitInfo;
-  }
-  return undefined;
+  parseActions(
+    await storage.get(commit.meta.key),
+    source,
+    (action) => {
+      info ??= action.commitInfo;
+    },
+    undefined,
+    COMMIT_INFO_LINE,
+  );
+  return info;
 }
 
 /** A commit's timestamp: its in-commit timestamp when it has one, else its file's mtime. */

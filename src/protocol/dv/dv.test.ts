@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DeltaError } from '../../errors.js';
 import { MemoryStorage } from '../../storage/memory.js';
 import type { DeletionVectorDescriptor } from '../actions.js';
 import { crc32 } from './bytes.js';
@@ -17,6 +16,7 @@ import {
   RoaringSet,
   uuidDvKey,
 } from './dv.js';
+import { rejection } from '../../test-errors.js';
 
 const rowIndexes = fc.oneof(
   fc.array(fc.nat({ max: 100_000 }), { maxLength: 200 }),
@@ -27,16 +27,6 @@ const rowIndexes = fc.oneof(
 );
 
 const UUID = '899cef78-06b3-4c14-b024-03860e62cd40';
-
-async function rejection(p: Promise<unknown>): Promise<DeltaError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof DeltaError) return err;
-    throw err;
-  }
-  throw new Error('expected a DeltaError');
-}
 
 /** Writes a DV file with `sets` under the UUID and returns the storage and descriptors. */
 async function storeDvFile(
