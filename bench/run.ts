@@ -72,7 +72,7 @@ function main(): void {
     python,
     fixture:
       process.env['BENCH_FIXTURE'] ??
-      '/work/shared/delta-fixtures/kernel-rs-data/300k-add-files-100-col-partitioned',
+      `${repo}/../shared/delta-fixtures/kernel-rs-data/300k-add-files-100-col-partitioned`,
   };
   const runsEnv = process.env['BENCH_RUNS'];
   const only = process.env['BENCH_ONLY']?.split(',');

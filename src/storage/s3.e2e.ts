@@ -8,7 +8,7 @@ import { S3Storage } from './s3.js';
 import { collect } from './storage.js';
 import { createTestBucket, deleteTestBucket } from './test-s3.js';
 
-const FIXTURES = '/work/shared/delta-fixtures';
+const FIXTURES = process.env.FIXTURES_DIR ?? path.join(import.meta.dirname, '../../../shared/delta-fixtures');
 
 describeStorageContract('S3Storage on moto, bucket root', async () => {
   const bucket = await createTestBucket();
