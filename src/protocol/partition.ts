@@ -1,4 +1,5 @@
 import { DeltaError } from '../errors.js';
+import { wallTimeToUtcMs } from './time-zone.js';
 import type { DataType } from './schema.js';
 
 /**
@@ -34,15 +35,29 @@ const INTEGER_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
 const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const DECIMAL_RE = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
+/** Options of {@link parsePartitionValue}. */
+export interface PartitionParseOptions {
+  /**
+   * IANA time zone of `timestamp` partition values written without a zone. PROTOCOL.md puts them in
+   * the writer's zone, which the log does not record; Spark uses its session zone. Default UTC.
+   */
+  readonly timeZone?: string;
+}
+
 /**
  * Parses one serialised partition value of column `column` into the representation above.
  *
  * `null`, the empty string (PROTOCOL.md: "an empty string for any type translates to a null") and
  * `__HIVE_DEFAULT_PARTITION__` (which some writers put in the log instead of `null`) are null.
- * Timestamps without a zone are UTC. A value that does not fit its type is `CorruptData` naming the
+ * Timestamps without a zone are in `options.timeZone` (default UTC; see {@link PartitionParseOptions}). A value that does not fit its type is `CorruptData` naming the
  * column and the value: a wrong partition value would silently put rows in the wrong place.
  */
-export function parsePartitionValue(raw: string | null, type: DataType, column: string): unknown {
+export function parsePartitionValue(
+  raw: string | null,
+  type: DataType,
+  column: string,
+  options: PartitionParseOptions = {},
+): unknown {
   if (raw === null || raw === '' || raw === HIVE_DEFAULT_PARTITION) return null;
   const bad = (why: string): DeltaError =>
     new DeltaError(
@@ -85,7 +100,7 @@ export function parsePartitionValue(raw: string | null, type: DataType, column: 
     }
     case 'timestamp':
     case 'timestamp_ntz': {
-      const micros = parseTimestamp(raw.trim(), type.type === 'timestamp');
+      const micros = parseTimestamp(raw.trim(), type.type === 'timestamp', options.timeZone);
       if (typeof micros === 'string') throw bad(micros);
       return micros;
     }
@@ -306,7 +321,7 @@ function parseDate(text: string): number | string {
   return validDays(Number(m[1]), Number(m[2]), Number(m[3]));
 }
 
-function parseTimestamp(text: string, withZone: boolean): bigint | string {
+function parseTimestamp(text: string, withZone: boolean, timeZone: string | undefined): bigint | string {
   const m = TIMESTAMP_RE.exec(text);
   if (m === null) return 'expected YYYY-MM-DD HH:MM:SS[.ffffff]';
   const [, y = '', mo = '', d = '', h = '0', mi = '0', s = '0', fraction = '', zone] = m;
@@ -327,6 +342,10 @@ function parseTimestamp(text: string, withZone: boolean): bigint | string {
   if (zone !== undefined && !withZone) return 'a timestamp without time zone cannot carry a zone';
   // Digits beyond microseconds are truncated: Delta timestamps have microsecond precision.
   const micros = BigInt(fraction.padEnd(6, '0').slice(0, 6));
+  if (zone === undefined && withZone && timeZone !== undefined) {
+    const wallMs = days * 86_400_000 + (hour * 3600 + minute * 60 + second) * 1000;
+    return BigInt(wallTimeToUtcMs(timeZone, wallMs)) * 1000n + micros;
+  }
   const seconds = BigInt(hour * 3600 + minute * 60 + second - offsetMinutes * 60);
   return BigInt(days) * MICROS_PER_DAY + seconds * 1_000_000n + micros;
 }
