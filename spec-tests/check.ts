@@ -9,6 +9,13 @@ import { describeDiff, RowMultiset, typesOf } from './compare.js';
 import type { FixtureCase } from './fixtures.js';
 import type { Expectation } from './outcomes.js';
 import { readNdjson, type RefResult } from './reference.js';
+import { secondOpinion, type SparkOpinion } from './spark.js';
+
+/** What a passed check reports: a remark, and Spark's opinion where Spark read the version. */
+export interface CheckResult {
+  readonly note: string | undefined;
+  readonly spark?: SparkOpinion;
+}
 
 /** A failed check; its message goes into the report. */
 export class CheckFailure extends Error {
@@ -94,17 +101,43 @@ export function checkColumns(columns: readonly string[], ref: RefResult, anyOrde
   }
 }
 
+/**
+ * Spark's second opinion on a passed case; an unjudged disagreement fails the case, because then
+ * nobody has decided which reference delta-ts should follow.
+ */
+async function withOpinion(
+  caseId: string,
+  note: string | undefined,
+  spark: RefResult | undefined,
+  primary: RefResult | undefined,
+  primaryLabel: string,
+): Promise<CheckResult> {
+  if (spark === undefined) return { note };
+  const opinion = await secondOpinion(caseId, spark, primary, primaryLabel);
+  const judged = opinion.verdict === 'agrees' || opinion.verdict === 'unavailable';
+  if (!judged && opinion.judgement === undefined) {
+    throw new CheckFailure(
+      `Spark ${opinion.verdict === 'refused' ? 'refuses what' : 'disagrees with'} ${primaryLabel}${opinion.verdict === 'refused' ? ' reads' : ''}: ${opinion.detail ?? ''} (judge it by PROTOCOL.md in SPARK_VERDICTS, spec-tests/spark.ts)`,
+    );
+  }
+  return { note, spark: opinion };
+}
+
 /** Compares the reference's rows with delta-ts' for the case. Returns a remark for the report. */
-async function checkRows(
-  c: FixtureCase,
-  e: Extract<Expectation, { kind: 'rows' }>,
-): Promise<string | undefined> {
+async function checkRows(c: FixtureCase, e: Extract<Expectation, { kind: 'rows' }>): Promise<CheckResult> {
   const { diff, columns, files } = await compareWith(e.ref, e.reference, (onRow) => readAll(c, onRow));
   // A note on an expected result means its Parquet holds the columns in another order than the schema.
   checkColumns(columns, e.ref, e.ref.note !== undefined);
   if (!diff.equal) throw new CheckFailure(describeDiff(diff, e.reference));
   // Stored expectations carry no file list; delta-rs' (when it replayed the log) stands in.
-  checkFiles(files, e.ref.engine === 'expected' ? e.crossCheck : e.ref);
+  checkFiles(files, e.filesRef ?? (e.ref.engine === 'expected' ? e.crossCheck : e.ref));
+  if (e.ref.engine === 'spark') return { note: e.note, spark: { role: 'reference', verdict: 'agrees' } };
+  const note = await crossCheckNote(e);
+  return withOpinion(c.id, note, e.secondOpinion, e.ref, e.reference);
+}
+
+/** The remark for a passed rows check: the rule's note, or how delta-rs differs from the expectation. */
+async function crossCheckNote(e: Extract<Expectation, { kind: 'rows' }>): Promise<string | undefined> {
   if (e.crossCheck === undefined) return e.note ?? e.ref.note;
   // The references themselves can disagree; delta-ts follows the stored expectation and we note it.
   const cross = new RowMultiset(typesOf(e.ref.schema));
@@ -117,10 +150,7 @@ async function checkRows(
     : `delta-rs disagrees with the expected rows (${d.actualCount} vs ${d.expectedCount} rows; e.g. ${d.unexpected[0] ?? d.missing[0] ?? ''})`;
 }
 
-async function checkError(
-  c: FixtureCase,
-  e: Extract<Expectation, { kind: 'error' }>,
-): Promise<string | undefined> {
+async function checkError(c: FixtureCase, e: Extract<Expectation, { kind: 'error' }>): Promise<CheckResult> {
   if (e.phase === 'scan') {
     let files: string[];
     try {
@@ -137,7 +167,7 @@ async function checkError(
   try {
     await readAll(c, () => rows++);
   } catch (err) {
-    if (isDeltaError(err) && e.codes.includes(err.code)) return undefined;
+    if (isDeltaError(err) && e.codes.includes(err.code)) return { note: undefined };
     throw new CheckFailure(
       `expected DeltaError ${e.codes.join(' or ')} (${e.reason}), got ${describeThrown(err)}`,
     );
@@ -145,7 +175,10 @@ async function checkError(
   throw new CheckFailure(`expected DeltaError ${e.codes.join(' or ')} (${e.reason}), but read ${rows} rows`);
 }
 
-async function checkReadable(c: FixtureCase, e: Extract<Expectation, { kind: 'readable' }>): Promise<string> {
+async function checkReadable(
+  c: FixtureCase,
+  e: Extract<Expectation, { kind: 'readable' }>,
+): Promise<CheckResult> {
   let rows = 0;
   let files: readonly string[];
   try {
@@ -154,10 +187,10 @@ async function checkReadable(c: FixtureCase, e: Extract<Expectation, { kind: 're
     throw new CheckFailure(`must be readable (${e.reason}), got ${describeThrown(err)}`);
   }
   checkFiles(files, e.ref);
-  return `rows unverified (${rows} read): ${e.reason}`;
+  return { note: `rows unverified (${rows} read): ${e.reason}` };
 }
 
-async function checkEmpty(c: FixtureCase, e: Extract<Expectation, { kind: 'empty' }>): Promise<string> {
+async function checkEmpty(c: FixtureCase, e: Extract<Expectation, { kind: 'empty' }>): Promise<CheckResult> {
   let rows = 0;
   let files: readonly string[];
   try {
@@ -170,11 +203,11 @@ async function checkEmpty(c: FixtureCase, e: Extract<Expectation, { kind: 'empty
       `must read as an empty table (${e.reason}), got ${rows} rows in ${JSON.stringify(files)}`,
     );
   }
-  return e.reason;
+  return withOpinion(c.id, e.reason, e.secondOpinion, undefined, 'the empty-table rule');
 }
 
 /** Runs the check for one case; resolves to a report remark, rejects with {@link CheckFailure}. */
-export async function checkCase(c: FixtureCase, e: Expectation): Promise<string | undefined> {
+export async function checkCase(c: FixtureCase, e: Expectation): Promise<CheckResult> {
   switch (e.kind) {
     case 'rows':
       return checkRows(c, e);

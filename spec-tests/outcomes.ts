@@ -10,6 +10,8 @@
  * 2. **Stored expected results** (`kernel-rs-golden/<t>/expected`, `dat/<t>/expected/<v>`, and the
  *    byte-identical `delta-golden` twins of kernel-rs-golden tables): delta-ts' rows must equal them.
  * 3. **delta-rs' rows** (PyArrow path, else DataFusion path): delta-ts' rows must equal them.
+ *    Where Spark also read the version (`spark.ts` decides where), its rows are a second opinion:
+ *    a disagreement is reported and must be judged in `SPARK_VERDICTS`.
  * 4. **delta-rs' refusal**, classified by its message:
  *    - the log breaks PROTOCOL.md (version gap, no protocol, no metadata, metadata without a
  *      schema, readerFeatures with a reader version other than 3) → delta-ts must refuse with
@@ -21,9 +23,10 @@
  *      (absence is checked on disk: delta-rs reports an absent file as "1 byte long" when the log's
  *      `add.size` says 1, so its message alone misleads);
  *    - a data file exists but is not Parquet → same, with `CorruptData`;
- *    - delta-rs lacks a reader feature (`vacuumProtocolCheck`, `typeWidening-preview`, …) → no
- *      reference can read the rows; delta-ts must read the version without error and, where delta-rs
- *      could replay the log, with the same active files ("read-only" outcome, rows unverified).
+ *    - delta-rs lacks a reader feature (`vacuumProtocolCheck`, `typeWidening-preview`, …) → Spark's
+ *      rows are the reference when Spark read the version (with delta-rs' active files where it
+ *      replayed the log); otherwise no reference can read the rows, and delta-ts must read the
+ *      version without error ("read-only" outcome, rows unverified).
  *    Anything else is an undecided case and fails until a rule is added here.
  */
 import type { DeltaErrorCode } from '../src/errors.js';
@@ -34,11 +37,15 @@ import type { RefResult } from './reference.js';
 export type Expectation =
   | {
       readonly kind: 'rows';
-      /** `expected`, `expected (twin <id>)`, `delta-rs`, `delta-rs-datafusion` or `duckdb`. */
+      /** `expected`, `expected (twin <id>)`, `delta-rs`, `delta-rs-datafusion`, `duckdb` or `spark`. */
       readonly reference: string;
       readonly ref: RefResult;
       /** delta-rs' rows when the primary reference is the stored expectation (disagreements are noted). */
       readonly crossCheck: RefResult | undefined;
+      /** Spark's reading of the version, compared with `ref` as a second opinion. */
+      readonly secondOpinion?: RefResult;
+      /** Whose active-file list delta-ts' must equal, when not `ref`'s (Spark reports none). */
+      readonly filesRef?: RefResult;
       /** Why this reference was chosen over another, for the report. */
       readonly note?: string;
     }
@@ -59,6 +66,8 @@ export type Expectation =
       /** The version must read as an empty table: no active file, no row. */
       readonly kind: 'empty';
       readonly reason: string;
+      /** Spark's reading of the version, which should be empty too. */
+      readonly secondOpinion?: RefResult;
     }
   | { readonly kind: 'undecided'; readonly reason: string; readonly ref: RefResult | undefined };
 
@@ -70,12 +79,24 @@ export interface OutcomeRule {
   readonly reason: string;
 }
 
+/** A case where delta-rs' rows, not the stored expectation, are right. */
+export interface PreferDeltaRs {
+  readonly match: RegExp;
+  readonly reason: string;
+  /**
+   * The session time zone the expected rows were generated in, when that is the whole difference:
+   * the spec then checks that Spark read in this zone reproduces the expected rows.
+   */
+  readonly writerZone?: string;
+}
+
 /** Cases where delta-rs' rows, not the stored expectation, are right; the disagreement is noted. */
-export const PREFER_DELTA_RS: readonly { readonly match: RegExp; readonly reason: string }[] = [
+export const PREFER_DELTA_RS: readonly PreferDeltaRs[] = [
   {
     match: /\/data-reader-partition-values@/,
     reason:
-      'timestamp partition value "2021-09-08 11:11:11" has no zone; PROTOCOL.md says to use the writer\'s zone, which the log does not record. The expected rows embed the generating machine\'s zone (America/Los_Angeles, 18:11:11Z); delta-ts and delta-rs read it as UTC',
+      'timestamp partition value "2021-09-08 11:11:11" has no zone; PROTOCOL.md says to use the writer\'s zone, which the log does not record. The expected rows embed the generating machine\'s zone (America/Los_Angeles, 18:11:11Z: Spark in that session zone reproduces them); delta-ts, delta-rs and Spark in UTC read it as 11:11:11Z',
+    writerZone: 'America/Los_Angeles',
   },
 ];
 
@@ -140,20 +161,26 @@ function allErrors(ref: RefResult): string {
   return [ref.error ?? '', ...ref.attempts.map((a) => a.error)].join('\n');
 }
 
-/** Decides how `c` is checked, from the rules and the references' results. */
+/**
+ * Decides how `c` is checked, from the rules and the references' results. `spark` is Spark's UTC
+ * reading of the version, when the spec asked Spark for one (see `spark.ts`).
+ */
 export function decide(
   c: FixtureCase,
   deltaRs: RefResult | undefined,
   expected: RefResult | undefined,
+  spark?: RefResult,
 ): Expectation {
+  const opinion = spark === undefined ? {} : { secondOpinion: spark };
   const rule = RULES.find((r) => r.match.test(c.id));
-  if (rule !== undefined && rule.codes.length === 0) return { kind: 'empty', reason: rule.reason };
+  if (rule !== undefined && rule.codes.length === 0)
+    return { kind: 'empty', reason: rule.reason, ...opinion };
   if (rule !== undefined)
     return { kind: 'error', codes: rule.codes, phase: 'any', reason: rule.reason, ref: deltaRs };
   const prefer = PREFER_DELTA_RS.find((r) => r.match.test(c.id));
   if (prefer !== undefined && deltaRs?.status === 'rows') {
     const reference = `${deltaRs.engine ?? 'delta-rs'} (over expected)`;
-    return { kind: 'rows', reference, ref: deltaRs, crossCheck: undefined, note: prefer.reason };
+    return { kind: 'rows', reference, ref: deltaRs, crossCheck: undefined, note: prefer.reason, ...opinion };
   }
   if (expected?.status === 'rows') {
     const reference =
@@ -163,11 +190,13 @@ export function decide(
       reference,
       ref: expected,
       crossCheck: deltaRs?.status === 'rows' ? deltaRs : undefined,
+      ...opinion,
     };
   }
   if (deltaRs === undefined) return { kind: 'undecided', reason: 'no reference result', ref: undefined };
   if (deltaRs.status === 'rows') {
-    return { kind: 'rows', reference: deltaRs.engine ?? 'delta-rs', ref: deltaRs, crossCheck: undefined };
+    const reference = deltaRs.engine ?? 'delta-rs';
+    return { kind: 'rows', reference, ref: deltaRs, crossCheck: undefined, ...opinion };
   }
   const text = allErrors(deltaRs);
   if (deltaRs.phase === 'load') {
@@ -181,11 +210,8 @@ export function decide(
       };
     }
     if (REFERENCE_LIMITS.test(text)) {
-      return {
-        kind: 'readable',
-        reason: `delta-rs cannot replay it: ${firstLine(deltaRs.error)}`,
-        ref: undefined,
-      };
+      const reason = `delta-rs cannot replay it: ${firstLine(deltaRs.error)}`;
+      return readOnlyOrSpark(reason, undefined, spark);
     }
   }
   if (deltaRs.phase === 'scan') {
@@ -211,11 +237,8 @@ export function decide(
       };
     }
     if (REFERENCE_LIMITS.test(text)) {
-      return {
-        kind: 'readable',
-        reason: `delta-rs cannot read the rows: ${firstLine(deltaRs.error)}`,
-        ref: deltaRs,
-      };
+      const reason = `delta-rs cannot read the rows: ${firstLine(deltaRs.error)}`;
+      return readOnlyOrSpark(reason, deltaRs, spark);
     }
   }
   return {
@@ -223,6 +246,19 @@ export function decide(
     reason: `unclassified reference error: ${firstLine(deltaRs.error)}`,
     ref: deltaRs,
   };
+}
+
+/** Spark's rows as the only reference where delta-rs lacks a feature; "read-only" without them. */
+function readOnlyOrSpark(
+  reason: string,
+  deltaRs: RefResult | undefined,
+  spark: RefResult | undefined,
+): Expectation {
+  if (spark?.status === 'rows') {
+    const files = deltaRs === undefined ? {} : { filesRef: deltaRs };
+    return { kind: 'rows', reference: 'spark', ref: spark, crossCheck: undefined, note: reason, ...files };
+  }
+  return { kind: 'readable', reason, ref: deltaRs };
 }
 
 function firstLine(text: string | undefined): string {

@@ -22,7 +22,7 @@ export interface RefResult {
   readonly id: string;
   /** `rows`: rows were produced; `error`: the engine refused; `dumper-error`: our script failed. */
   readonly status: 'rows' | 'error' | 'dumper-error';
-  /** `delta-rs`, `delta-rs-datafusion`, `duckdb` or `expected`. */
+  /** `delta-rs`, `delta-rs-datafusion`, `duckdb`, `expected` or `spark`. */
   readonly engine: string | undefined;
   /** For errors: `load` (the log could not be replayed) or `scan` (data files could not be read). */
   readonly phase: 'load' | 'scan' | undefined;
@@ -125,17 +125,29 @@ function runChild(command: string, args: readonly string[]): Promise<void> {
   });
 }
 
+/** The dumper's index: versions of the engines and one metadata file per case. */
+interface DumperIndex {
+  readonly deltalake: string;
+  readonly duckdb_delta: string;
+  readonly spark?: { readonly pyspark?: string; readonly 'delta-spark'?: string };
+  readonly spark_started_seconds?: number | null;
+  readonly cases: readonly { readonly id: string; readonly meta: string }[];
+}
+
 /**
- * Runs the dumper for `cases` (after `bash scripts/setup-venv`) and returns every result by case id.
- * `outDir` receives the dumper's files so a failing run can be inspected by hand.
+ * Runs the dumper over raw dumper cases (after `bash scripts/setup-venv`) into `outDir` and returns
+ * its index with every result by case id. `outDir` keeps the files so a failing run can be inspected.
  */
-export async function runReference(cases: readonly FixtureCase[], outDir: string): Promise<RefRun> {
+async function runDumper(
+  input: readonly object[],
+  outDir: string,
+): Promise<{ index: DumperIndex; results: Map<string, RefResult> }> {
   // Asynchronous on purpose: a first run takes minutes, and a blocked event loop makes the vitest
   // worker miss its RPC deadlines.
   await runChild('bash', [join(REPO_ROOT, 'scripts', 'setup-venv')]);
   mkdirSync(outDir, { recursive: true });
   const casesFile = join(outDir, 'cases.json');
-  writeFileSync(casesFile, JSON.stringify(dumperCases(cases)));
+  writeFileSync(casesFile, JSON.stringify(input));
   await runChild(VENV_PYTHON, [
     join(REPO_ROOT, 'scripts', 'ref', 'dump.py'),
     '--cases',
@@ -145,12 +157,54 @@ export async function runReference(cases: readonly FixtureCase[], outDir: string
   ]);
   const indexPath = join(outDir, 'index.json');
   if (!existsSync(indexPath)) throw new Error(`reference dumper wrote no ${indexPath}`);
-  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as {
-    deltalake: string;
-    duckdb_delta: string;
-    cases: { id: string; meta: string }[];
-  };
+  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as DumperIndex;
   const results = new Map<string, RefResult>();
   for (const c of index.cases) results.set(c.id, loadResult(outDir, c.meta));
+  return { index, results };
+}
+
+/** Runs the dumper for the delta-rs and expected-result cases of `cases`; results by case id. */
+export async function runReference(cases: readonly FixtureCase[], outDir: string): Promise<RefRun> {
+  const { index, results } = await runDumper(dumperCases(cases), outDir);
   return { deltalake: index.deltalake, duckdbDelta: index.duckdb_delta, results };
+}
+
+/** A table version Spark should read, in a session time zone. */
+export interface SparkRequest {
+  /** Result id: `<case id>#spark`, or `<case id>#spark@<zone>` for a zone other than UTC. */
+  readonly id: string;
+  readonly case: FixtureCase;
+  readonly timeZone: string;
+}
+
+/** What Spark said about the requested cases. */
+export interface SparkRun {
+  /** `pyspark X, delta-spark Y`. */
+  readonly versions: string;
+  /** Seconds the Spark session took to start in this run; `undefined` when every case was cached. */
+  readonly startedSeconds: number | undefined;
+  readonly results: ReadonlyMap<string, RefResult>;
+}
+
+/** The result id of Spark's reading of `caseId` in `timeZone`. */
+export function sparkId(caseId: string, timeZone = 'UTC'): string {
+  return timeZone === 'UTC' ? `${caseId}#spark` : `${caseId}#spark@${timeZone}`;
+}
+
+/** Runs the dumper's Spark mode for `requests` (one Spark session, started only on a cache miss). */
+export async function runSpark(requests: readonly SparkRequest[], outDir: string): Promise<SparkRun> {
+  const input = requests.map((r) => ({
+    id: r.id,
+    table_root: r.case.table.root,
+    version: r.case.version,
+    mode: 'spark',
+    time_zone: r.timeZone,
+  }));
+  const { index, results } = await runDumper(input, outDir);
+  const started = index.spark_started_seconds;
+  return {
+    versions: `pyspark ${index.spark?.pyspark ?? '?'}, delta-spark ${index.spark?.['delta-spark'] ?? '?'}`,
+    startedSeconds: typeof started === 'number' ? started : undefined,
+    results,
+  };
 }

@@ -4,12 +4,15 @@ Reads a JSON list of cases from stdin (or `--cases FILE`) and writes one result 
 `--out DIR`. A case is
 
     {"id": "delta-rs/simple_table@v2", "table_root": "/abs/path", "version": 2,
-     "mode": "delta-rs" | "expected", "expected_files": ["/abs/x.parquet", ...]}
+     "mode": "delta-rs" | "expected" | "spark", "expected_files": ["/abs/x.parquet", ...],
+     "time_zone": "UTC"}
 
 `mode: "delta-rs"` reads the table version with delta-rs (`deltalake`): first its PyArrow path, then
 its DataFusion `QueryBuilder` path (deletion vectors, newer features), then DuckDB's `delta`
 extension when it can be loaded. `mode: "expected"` converts the stored expected Parquet files into
 the same form, typed by the table's Delta schema at that version when delta-rs can give it.
+`mode: "spark"` reads it with Apache Spark + delta-spark (spark.py) in the session time zone
+`time_zone` (default UTC); the Spark session starts only when such a case misses the cache.
 
 Per case the output directory gets `<slug>.json` (metadata: status, engine, schema, error, attempts)
 whose `rows_path`, for status "rows", names the cached NDJSON file of canonical rows (canonical.py). `index.json` maps each
@@ -41,11 +44,13 @@ import pyarrow.parquet as pq  # noqa: E402
 from deltalake import DeltaTable, QueryBuilder  # noqa: E402
 
 from canonical import canon_table, delta_type_of_arrow  # noqa: E402
+from spark import REVISION as SPARK_REVISION, SparkReference, dump_spark, versions as spark_versions  # noqa: E402
 
 DUMPER_REVISION = "5"  # bump to invalidate caches when the output form changes
 REPO = Path(__file__).resolve().parents[2]
 _fingerprints: dict[str, str] = {}
 _duckdb_state: dict[str, Any] = {}
+_spark = SparkReference(REPO)
 
 
 def fingerprint(root: str) -> str:
@@ -73,6 +78,10 @@ def cache_key(case: dict[str, Any]) -> str:
         str(case["version"]),
         fingerprint(case["table_root"]),
     ]
+    if case["mode"] == "spark":
+        # Spark's answer depends on its versions and the session zone, not on deltalake's version.
+        v = spark_versions()
+        parts += [SPARK_REVISION, v["pyspark"], v["delta-spark"], case.get("time_zone") or "UTC"]
     for f in case.get("expected_files") or []:
         st = os.stat(f)
         parts.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
@@ -244,7 +253,10 @@ def run_case(case: dict[str, Any], cache_dir: Path, out_dir: Path) -> dict[str, 
     if not hit:
         start = time.monotonic()
         try:
-            meta, rows = (dump_expected if case["mode"] == "expected" else dump_delta_rs)(case)
+            if case["mode"] == "spark":
+                meta, rows = dump_spark(_spark, case)
+            else:
+                meta, rows = (dump_expected if case["mode"] == "expected" else dump_delta_rs)(case)
         except Exception as err:
             meta, rows = {"status": "dumper-error", "error": short_error(err), "trace": traceback.format_exc()}, None
         meta["seconds"] = round(time.monotonic() - start, 3)
@@ -293,8 +305,11 @@ def main() -> int:
         "deltalake": deltalake.__version__,
         "pyarrow": pa.__version__,
         "duckdb_delta": duckdb_status(),
+        "spark": spark_versions(),
+        "spark_started_seconds": _spark.started_seconds,
         "cases": index,
     }
+    _spark.stop()
     (out_dir / "index.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"dump.py: {len(cases)} cases in {time.monotonic() - start:.1f}s", file=sys.stderr)
     return 0
