@@ -22,6 +22,65 @@ export interface RowGroupRequest {
   readonly columns?: readonly string[] | undefined;
   /** Rows per batch. */
   readonly batchSize: number;
+  /** Decode only rows `offset .. offset+limit` of the row group (see {@link planSlices}). */
+  readonly range?: RowRange | undefined;
+}
+
+/** A run of rows within one row group. */
+export interface RowRange {
+  readonly offset: number;
+  readonly limit: number;
+}
+
+/** Size of a row group, as its footer states it. */
+export interface RowGroupInfo {
+  readonly numRows: number;
+  /** Uncompressed bytes of all its column chunks. */
+  readonly byteSize: number;
+}
+
+/** One unit of decoding: a row group, or a run of its rows. */
+export interface RowGroupSlice {
+  readonly rowGroup: number;
+  readonly range?: RowRange;
+}
+
+/**
+ * Uncompressed bytes of one decoded slice. Decoding a whole 1M-row row group at once held ~100 MB
+ * of wasm memory (which never shrinks) plus its copy in JavaScript; slices of ~8 MB measured as
+ * fast (0.88 s vs 0.97 s for 10M rows) with a third of the wasm heap.
+ */
+export const SLICE_BYTES = 8 << 20;
+
+/**
+ * A row group is cut into at most this many slices. Each slice is a separate read: with a page
+ * index the decoder fetches only the pages it needs, without one it fetches the whole column chunks
+ * again and skips rows, so the count is bounded to keep that case linear.
+ */
+export const MAX_SLICES = 8;
+
+/**
+ * The slices a file is decoded in, in file order: each row group whole when it is small, else cut
+ * into runs of whole batches of about {@link SLICE_BYTES} (decoded size), so batch boundaries stay
+ * where an undivided read would put them.
+ */
+export function planSlices(
+  rowGroups: readonly RowGroupInfo[],
+  batchSize: number,
+  sliceBytes = SLICE_BYTES,
+): RowGroupSlice[] {
+  const out: RowGroupSlice[] = [];
+  rowGroups.forEach((info, rowGroup) => {
+    const wanted = Math.min(MAX_SLICES, Math.ceil(info.byteSize / Math.max(1, sliceBytes)));
+    const perSlice = Math.ceil(Math.ceil(info.numRows / Math.max(1, wanted)) / batchSize) * batchSize;
+    if (wanted <= 1 || perSlice >= info.numRows) {
+      out.push({ rowGroup });
+      return;
+    }
+    for (let offset = 0; offset < info.numRows; offset += perSlice)
+      out.push({ rowGroup, range: { offset, limit: Math.min(perSlice, info.numRows - offset) } });
+  });
+  return out;
 }
 
 /** An opened Parquet file in this thread's decoder. Must be closed: wasm memory is not collected. */
@@ -36,9 +95,14 @@ export class DecodingFile {
     readonly schemaIpc: Uint8Array,
     /** The file's Arrow schema. */
     readonly schema: Schema,
-    /** Number of row groups. */
-    readonly numRowGroups: number,
+    /** Sizes of the row groups, in file order. */
+    readonly rowGroups: readonly RowGroupInfo[],
   ) {}
+
+  /** Number of row groups. */
+  get numRowGroups(): number {
+    return this.rowGroups.length;
+  }
 
   /** Opens `bytes`; `CorruptData` naming `source` when the footer or schema cannot be read. */
   static async open(bytes: Uint8Array, source: string): Promise<DecodingFile> {
@@ -51,7 +115,7 @@ export class DecodingFile {
     try {
       const schemaIpc = file.schema().intoIPCStream();
       const schema = tableFromIPC(schemaIpc).schema;
-      return new DecodingFile(file, source, schemaIpc, schema, file.metadata().numRowGroups());
+      return new DecodingFile(file, source, schemaIpc, schema, rowGroupInfo(file));
     } catch (err) {
       file.free();
       throw corrupt(`cannot read the Parquet schema of ${source}`, source, err);
@@ -85,6 +149,7 @@ export class DecodingFile {
     return this.file.read({
       rowGroups: [rg],
       batchSize: request.batchSize,
+      ...(request.range ? { offset: request.range.offset, limit: request.range.limit } : {}),
       ...(request.columns ? { columns: [...request.columns] } : {}),
     });
   }
@@ -94,6 +159,21 @@ export class DecodingFile {
     if (this.closed) return;
     this.closed = true;
     this.file.free();
+  }
+}
+
+function rowGroupInfo(file: ParquetFile): RowGroupInfo[] {
+  const meta = file.metadata();
+  try {
+    const out: RowGroupInfo[] = [];
+    for (let rg = 0; rg < meta.numRowGroups(); rg++) {
+      const group = meta.rowGroup(rg);
+      out.push({ numRows: group.numRows(), byteSize: group.totalByteSize() });
+      group.free();
+    }
+    return out;
+  } finally {
+    meta.free();
   }
 }
 
@@ -115,7 +195,9 @@ class ByteRangeBlob {
   }
 
   arrayBuffer(): Promise<ArrayBuffer> {
-    return Promise.resolve(this.bytes.slice().buffer);
+    // A fresh buffer of exactly this range: for a Node `Buffer`, `slice()` is a view, and its
+    // `.buffer` would be the whole (possibly pooled) allocation.
+    return Promise.resolve(new Uint8Array(this.bytes).buffer);
   }
 }
 

@@ -67,15 +67,15 @@ describe('DecoderPool', () => {
     const remote = await pool.open(bytes.slice(), 'remote.parquet', true);
     try {
       const schema = tableFromIPC(remote.schemaIpc).schema;
-      expect(remote.numRowGroups).toBe(local.numRowGroups);
+      expect(remote.rowGroups).toEqual(local.rowGroups);
       const names = schema.fields.map((f) => f.name);
-      const decoded = await remote.decode(0, undefined, 4);
+      const decoded = await remote.decode({ rowGroup: 0 }, undefined, 4);
       expect(decoded.kind).toBe('ffi');
       const actual = materialize(decoded, schema).flatMap((b) => b.toArray());
       expect(JSON.stringify(actual, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).toBe(
         JSON.stringify(expected, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
       );
-      const projected = await remote.decode(0, [names[1] ?? ''], 100);
+      const projected = await remote.decode({ rowGroup: 0 }, [names[1] ?? ''], 100);
       expect(
         materialize(projected, projectSchema(schema, [names[1] ?? '']))[0]?.schema.fields.map((f) => f.name),
       ).toEqual([names[1]]);
@@ -101,7 +101,7 @@ describe('DecoderPool', () => {
     );
     const file = await pool.open(fixtureBytes(), 'gone.parquet', true);
     file.close();
-    await expect(file.decode(0, undefined, 10)).rejects.toSatisfy(
+    await expect(file.decode({ rowGroup: 0 }, undefined, 10)).rejects.toSatisfy(
       (e: unknown) => isDeltaError(e, 'CorruptData') && e.message.includes('gone.parquet'),
     );
   });

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DeltaError } from '../errors.js';
-import type { DecodedRowGroup } from './decode.js';
+import type { DecodedRowGroup, RowGroupInfo, RowGroupSlice } from './decode.js';
 import type { WorkerFailure, WorkerReply, WorkerRequest } from './protocol.js';
 
 /**
@@ -101,10 +101,11 @@ class PoolWorker {
 /** A file opened on a pool worker. */
 export interface PooledFile {
   readonly schemaIpc: Uint8Array;
-  readonly numRowGroups: number;
-  /** Decodes one row group on the file's worker. */
+  /** Sizes of the row groups, in file order. */
+  readonly rowGroups: readonly RowGroupInfo[];
+  /** Decodes one row group, or a slice of it, on the file's worker. */
   decode(
-    rowGroup: number,
+    slice: RowGroupSlice,
     columns: readonly string[] | undefined,
     batchSize: number,
   ): Promise<DecodedRowGroup>;
@@ -158,17 +159,17 @@ export class DecoderPool {
       close();
       throw failure(reply);
     }
-    const { schemaIpc, numRowGroups } = reply.opened;
+    const { schemaIpc, rowGroups } = reply.opened;
     return {
       schemaIpc,
-      numRowGroups,
-      decode: async (rowGroup, columns, batchSize) => {
+      rowGroups,
+      decode: async ({ rowGroup, range }, columns, batchSize) => {
         if (closed)
           throw new DeltaError('CorruptData', `${source} was closed while reading`, {
             context: { file: source },
           });
         const r = await w.request(
-          { op: 'decode', id: this.nextId++, file, rowGroup, columns, batchSize },
+          { op: 'decode', id: this.nextId++, file, rowGroup, range, columns, batchSize },
           source,
           [],
         );

@@ -1,5 +1,5 @@
 import type { DeltaErrorCode } from '../errors.js';
-import type { DecodedRowGroup } from './decode.js';
+import type { DecodedRowGroup, RowGroupInfo, RowRange } from './decode.js';
 
 /**
  * Messages between the main thread (`pool.ts`) and decoder workers (`worker.ts`). A file is opened
@@ -21,6 +21,7 @@ export type WorkerRequest =
       readonly id: number;
       readonly file: number;
       readonly rowGroup: number;
+      readonly range: RowRange | undefined;
       readonly columns: readonly string[] | undefined;
       readonly batchSize: number;
     }
@@ -37,7 +38,7 @@ export interface WorkerFailure {
 export type WorkerReply =
   | {
       readonly id: number;
-      readonly opened: { readonly schemaIpc: Uint8Array; readonly numRowGroups: number };
+      readonly opened: { readonly schemaIpc: Uint8Array; readonly rowGroups: readonly RowGroupInfo[] };
     }
   | { readonly id: number; readonly decoded: DecodedRowGroup }
   | { readonly id: number; readonly error: WorkerFailure };

@@ -1,6 +1,14 @@
 import { type RecordBatch, type Schema, tableFromIPC } from 'apache-arrow';
 import { readSchema } from 'parquet-wasm';
-import { type DecodedRowGroup, DecodingFile, corrupt, materialize, projectSchema } from './decode.js';
+import {
+  type DecodedRowGroup,
+  DecodingFile,
+  type RowGroupSlice,
+  corrupt,
+  materialize,
+  planSlices,
+  projectSchema,
+} from './decode.js';
 import { type DecoderPool, type PooledFile, sharedDecoderPool } from './pool.js';
 
 /**
@@ -74,9 +82,9 @@ export async function openParquetFile(
 }
 
 /**
- * Decodes on a pool worker, one row group ahead: when batches are asked for, the first row group is
- * requested at once, and each time one is handed over the next is requested, so the worker decodes
- * while the caller converts. At most two decoded row groups of a file are alive at a time.
+ * Decodes on a pool worker, one slice ahead: when batches are asked for, the first slice (see
+ * {@link planSlices}) is requested at once, and each time one is handed over the next is requested,
+ * so the worker decodes while the caller converts. At most two decoded slices of a file are alive.
  */
 class PooledFileReader implements ParquetFileReader {
   private constructor(
@@ -101,25 +109,27 @@ class PooledFileReader implements ParquetFileReader {
   }
 
   get numRowGroups(): number {
-    return this.file.numRowGroups;
+    return this.file.rowGroups.length;
   }
 
   batches(options: Omit<ParquetReadOptions, 'source'> = {}): AsyncIterable<RecordBatch> {
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     const projected = projectSchema(this.schema, options.columns);
-    const request = (rg: number): Promise<DecodedRowGroup> | undefined => {
-      if (rg >= this.file.numRowGroups) return undefined;
-      const p = this.file.decode(rg, options.columns, batchSize);
-      // Awaited in order below; a failure of a row group never reached must not go unhandled.
+    const slices = planSlices(this.file.rowGroups, batchSize);
+    const request = (k: number): Promise<DecodedRowGroup> | undefined => {
+      const slice = slices[k];
+      if (slice === undefined) return undefined;
+      const p = this.file.decode(slice, options.columns, batchSize);
+      // Awaited in order below; a failure of a slice never reached must not go unhandled.
       p.catch(() => undefined);
       return p;
     };
     // Started now, not on first iteration, so a file opened ahead is decoded ahead.
     let next = request(0);
     return (async function* () {
-      for (let rg = 0; next !== undefined; rg++) {
+      for (let k = 0; next !== undefined; k++) {
         const decoded = await next;
-        next = request(rg + 1);
+        next = request(k + 1);
         yield* materialize(decoded, projected);
       }
     })();
@@ -147,10 +157,14 @@ class LocalFileReader implements ParquetFileReader {
   }
 
   async *batches(options: Omit<ParquetReadOptions, 'source'> = {}): AsyncIterable<RecordBatch> {
-    const request = { columns: options.columns, batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE };
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     const projected = projectSchema(this.file.schema, options.columns);
-    for (let rg = 0; rg < this.file.numRowGroups; rg++)
-      yield* materialize(await this.file.decode(rg, request), projected);
+    const slices: RowGroupSlice[] = planSlices(this.file.rowGroups, batchSize);
+    for (const { rowGroup, range } of slices)
+      yield* materialize(
+        await this.file.decode(rowGroup, { columns: options.columns, batchSize, range }),
+        projected,
+      );
   }
 
   close(): void {
@@ -159,8 +173,8 @@ class LocalFileReader implements ParquetFileReader {
 }
 
 /**
- * Decodes a Parquet file into Arrow record batches, one row group at a time, so that at most one
- * decoded row group is alive besides the file bytes. A projected read of a column the file lacks
+ * Decodes a Parquet file into Arrow record batches, one row group (or slice of a large one, see
+ * {@link planSlices}) at a time, so that at most one decoded slice is alive besides the file bytes. A projected read of a column the file lacks
  * is an error.
  */
 export async function* readParquetBatches(

@@ -38,7 +38,7 @@ async function handle(request: WorkerRequest): Promise<void> {
       try {
         const file = await DecodingFile.open(request.bytes, request.source);
         files.set(request.file, file);
-        reply({ id: request.id, opened: { schemaIpc: file.schemaIpc, numRowGroups: file.numRowGroups } });
+        reply({ id: request.id, opened: { schemaIpc: file.schemaIpc, rowGroups: file.rowGroups } });
       } catch (err) {
         fail(request.id, err, request.source);
       }
@@ -58,6 +58,7 @@ async function handle(request: WorkerRequest): Promise<void> {
         const decoded = await file.decode(request.rowGroup, {
           columns: request.columns,
           batchSize: request.batchSize,
+          range: request.range,
         });
         reply({ id: request.id, decoded }, decodedTransfers(decoded));
       } catch (err) {
