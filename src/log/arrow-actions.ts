@@ -11,7 +11,17 @@
  * maps become records, 64-bit integers become numbers. Inside `stats_parsed` leaves take their JSON
  * statistics form: dates `YYYY-MM-DD`, timestamps ISO-8601 UTC, decimals numbers.
  */
-import { type DataType, type RecordBatch, Type, type Vector, util } from 'apache-arrow';
+import {
+  type Data,
+  type DataType,
+  type Float,
+  Precision,
+  type RecordBatch,
+  Type,
+  type Vector,
+  makeVector,
+  util,
+} from 'apache-arrow';
 import type { Action } from '../protocol/actions.js';
 
 /** Leaf conversion style: `action` for protocol fields, `stats` inside `stats_parsed`. */
@@ -46,18 +56,34 @@ export function batchToActions(batch: RecordBatch, onAction: (action: Action) =>
 
 /** Converts a whole Arrow vector to plain JavaScript values, `null` where the vector is null. */
 export function convertVector(vector: Vector, style: Style): unknown[] {
-  const type = vector.type as DataType;
-  const n = vector.length;
-  const out: unknown[] = new Array<unknown>(n);
+  const out: unknown[] = [];
+  for (const data of vector.data) {
+    const part = convertData(data, style);
+    for (const v of part) out.push(v);
+  }
+  return out;
+}
+
+/**
+ * Converts every slot of `data`, reading its buffers directly for the layouts checkpoints are made
+ * of (structs, maps, lists, strings, integers, booleans, floats): apache-arrow's generic per-value
+ * visitors cost ~20 µs per checkpoint row warm and several times that cold, which made them most of
+ * a checkpointed snapshot load. Other types go through `Vector.get` and {@link convertValue}.
+ */
+function convertData(data: Data, style: Style): unknown[] {
+  const n = data.length;
+  const out = new Array<unknown>(n);
+  const type = data.type as DataType;
+  const valid = (i: number): boolean => data.nullCount === 0 || data.getValid(i);
   switch (type.typeId) {
     case Type.Struct: {
       const children = type.children.map((field, j): [string, unknown[]] => {
-        const child = vector.getChildAt(j);
+        const child = data.children[j];
         const childStyle = style === 'stats' || field.name === 'stats_parsed' ? 'stats' : style;
-        return [field.name, child ? convertVector(child, childStyle) : new Array<unknown>(n).fill(null)];
+        return [field.name, child ? convertData(child, childStyle) : new Array<unknown>(n).fill(null)];
       });
       for (let i = 0; i < n; i++) {
-        if (!vector.isValid(i)) {
+        if (!valid(i)) {
           out[i] = null;
           continue;
         }
@@ -70,10 +96,90 @@ export function convertVector(vector: Vector, style: Style): unknown[] {
       }
       return out;
     }
-    default:
-      for (let i = 0; i < n; i++) out[i] = convertValue(vector.get(i), type, style);
+    case Type.Map:
+    case Type.List: {
+      const offsets = data.valueOffsets as Int32Array | undefined;
+      const child = data.children[0];
+      if (!offsets || !child) return generic(data, style);
+      const isMap = type.typeId === Type.Map;
+      const entries = isMap ? undefined : convertData(child, style);
+      const keys = isMap && child.children[0] ? convertData(child.children[0], style) : undefined;
+      const values = isMap && child.children[1] ? convertData(child.children[1], style) : undefined;
+      for (let i = 0; i < n; i++) {
+        if (!valid(i)) {
+          out[i] = null;
+          continue;
+        }
+        const from = offsets[data.offset + i] ?? 0;
+        const to = offsets[data.offset + i + 1] ?? from;
+        if (entries) {
+          out[i] = entries.slice(from, to);
+          continue;
+        }
+        const record: Record<string, unknown> = {};
+        for (let k = from; k < to; k++) record[String(keys?.[k])] = values?.[k] ?? null;
+        out[i] = record;
+      }
       return out;
+    }
+    case Type.Utf8: {
+      const offsets = data.valueOffsets as Int32Array | undefined;
+      const bytes = data.values as Uint8Array | undefined;
+      if (!offsets || !bytes) return generic(data, style);
+      for (let i = 0; i < n; i++) {
+        const from = offsets[data.offset + i] ?? 0;
+        const to = offsets[data.offset + i + 1] ?? from;
+        out[i] = valid(i) ? decodeUtf8(bytes, from, to) : null;
+      }
+      return out;
+    }
+    case Type.Int: {
+      const values = data.values as ArrayLike<number | bigint> | undefined;
+      if (!values) return generic(data, style);
+      for (let i = 0; i < n; i++) {
+        const v = values[data.offset + i];
+        out[i] = !valid(i) || v === undefined ? null : typeof v === 'bigint' ? bigintToNumber(v) : v;
+      }
+      return out;
+    }
+    case Type.Bool: {
+      const bits = data.values as Uint8Array | undefined;
+      if (!bits) return generic(data, style);
+      for (let i = 0; i < n; i++) {
+        const at = data.offset + i;
+        out[i] = valid(i) ? (((bits[at >> 3] ?? 0) >> (at & 7)) & 1) === 1 : null;
+      }
+      return out;
+    }
+    case Type.Float: {
+      const values = data.values as ArrayLike<number> | undefined;
+      if (!values || (type as Float).precision === Precision.HALF) return generic(data, style);
+      for (let i = 0; i < n; i++) out[i] = valid(i) ? (values[data.offset + i] ?? null) : null;
+      return out;
+    }
+    default:
+      return generic(data, style);
   }
+}
+
+function generic(data: Data, style: Style): unknown[] {
+  const vector = makeVector(data);
+  const type = data.type as DataType;
+  const out = new Array<unknown>(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = convertValue(vector.get(i), type, style);
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+/** Short ASCII strings (paths, keys, ids) are built directly; decoding them is most of the cost. */
+function decodeUtf8(bytes: Uint8Array, from: number, to: number): string {
+  if (to - from <= 64) {
+    let ascii = true;
+    for (let k = from; k < to; k++) if ((bytes[k] ?? 0) >= 0x80) ascii = false;
+    if (ascii) return String.fromCharCode(...bytes.subarray(from, to));
+  }
+  return utf8.decode(bytes.subarray(from, to));
 }
 
 /** Converts one value of Arrow type `type` (as returned by `Vector.get`). */
