@@ -2,13 +2,14 @@
  * Apache Spark (delta-spark) as the second reference engine: which fixture cases it reads and how its
  * answer is weighed against the primary reference.
  *
- * Spark costs a JVM start and about a second per table version, so it reads only the cases where a
- * second engine adds information (its results are cached like delta-rs' ones):
+ * Spark costs a JVM start (about 20 s on a fresh machine, jars included) and 0.4–1 s per table
+ * version, so it reads only the cases where a second engine adds information (its results are
+ * cached like delta-rs' ones):
  *
  * - **only reference**: delta-rs refuses the version for lack of a feature (the "read-only" cases);
  *   Spark's rows then become the reference delta-ts must match;
- * - **second opinion** where delta-rs is shaky: it needed its DataFusion path (first and last such
- *   version of each table), it disagrees with the stored expectation, a rule prefers it over the
+ * - **second opinion** where delta-rs is shaky: it needed its DataFusion path (the newest such
+ *   version of each table, which carries the most log history: deletion vectors, checkpoints), it disagrees with the stored expectation, a rule prefers it over the
  *   expectation ({@link PREFER_DELTA_RS}), or a rule says the version reads as an empty table where
  *   delta-rs reads rows;
  * - **zone provenance**: where a rule names the zone the expected rows were generated in, Spark reads
@@ -86,14 +87,18 @@ function describeDifference(d: ReturnType<RowMultiset['diff']>, primary: string)
 }
 
 /** Spark's reasons to read `c`, given the delta-rs / expected results of the first dumper run. */
-async function reasonsFor(c: FixtureCase, run: RefRun, dataFusionEnds: Set<string>): Promise<SparkReason[]> {
+async function reasonsFor(
+  c: FixtureCase,
+  run: RefRun,
+  dataFusionNewest: Set<string>,
+): Promise<SparkReason[]> {
   const deltaRs = run.results.get(c.id);
   const expected = run.results.get(`${c.id}#expected`);
   const reasons: SparkReason[] = [];
   if (RULES.some((r) => r.codes.length === 0 && r.match.test(c.id))) reasons.push('empty by rule');
   if (PREFER_DELTA_RS.some((r) => r.match.test(c.id))) reasons.push('preferred over expected');
   if (decide(c, deltaRs, expected).kind === 'readable') reasons.push('only reference');
-  if (dataFusionEnds.has(c.id)) reasons.push('DataFusion path');
+  if (dataFusionNewest.has(c.id)) reasons.push('DataFusion path');
   if (deltaRs?.status === 'rows' && expected?.status === 'rows' && reasons.length === 0) {
     if (!(await diffResults(expected, deltaRs)).equal) reasons.push('disagrees with expected');
   }
@@ -113,16 +118,16 @@ export async function planSpark(
     if (run.results.get(c.id)?.engine !== 'delta-rs-datafusion') continue;
     byTable.set(c.table.id, [...(byTable.get(c.table.id) ?? []), c]);
   }
-  const dataFusionEnds = new Set<string>();
+  const dataFusionNewest = new Set<string>();
   for (const list of byTable.values()) {
-    const sorted = [...list].sort((a, b) => (a.version ?? 0) - (b.version ?? 0));
-    for (const c of [sorted[0], sorted[sorted.length - 1]]) if (c !== undefined) dataFusionEnds.add(c.id);
+    const newest = [...list].sort((a, b) => (b.version ?? 0) - (a.version ?? 0))[0];
+    if (newest !== undefined) dataFusionNewest.add(newest.id);
   }
   const requests: SparkRequest[] = [];
   const reasons = new Map<string, SparkReason[]>();
   for (const c of cases) {
     if (c.version === undefined || !c.table.hasLog) continue;
-    const why = await reasonsFor(c, run, dataFusionEnds);
+    const why = await reasonsFor(c, run, dataFusionNewest);
     if (why.length === 0) continue;
     reasons.set(c.id, why);
     requests.push({ id: sparkId(c.id), case: c, timeZone: 'UTC' });

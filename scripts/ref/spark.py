@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -51,6 +52,7 @@ class SparkReference:
     def __init__(self, repo: Path) -> None:
         self._repo = repo
         self._spark: Any = None
+        self._scratch: Path | None = None
         self._error: str | None = None
         self.started_seconds: float | None = None
 
@@ -64,6 +66,7 @@ class SparkReference:
         ivy = self._repo / ".cache" / "ivy"
         ivy.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix="delta-ts-spark-"))
+        self._scratch = scratch
         builder = (
             SparkSession.builder.master("local[2]")
             .appName("delta-ts-reference")
@@ -116,6 +119,9 @@ class SparkReference:
         if self._spark is not None:
             self._spark.stop()
             self._spark = None
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
 
 def java_error(err: BaseException) -> str:
