@@ -50,11 +50,17 @@ function buildProgram(io: CliIO): Command {
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError()
-    .option('--allow-outside-root', 'read data files referenced outside the table root (off: refuse them)');
+    .option('--allow-outside-root', 'read data files referenced outside the table root (off: refuse them)')
+    .option(
+      '--partition-time-zone <zone>',
+      "IANA zone of timestamp partition values written without a zone (the writer's; default UTC)",
+    );
 
   const openTable = (location: string): Promise<DeltaTable> => {
+    const global = program.opts<{ allowOutsideRoot?: boolean; partitionTimeZone?: string }>();
     const options: OpenOptions = {
-      allowOutsideRoot: program.opts<{ allowOutsideRoot?: boolean }>().allowOutsideRoot === true,
+      allowOutsideRoot: global.allowOutsideRoot === true,
+      ...(global.partitionTimeZone !== undefined ? { partitionTimeZone: global.partitionTimeZone } : {}),
     };
     return DeltaTable.open(location, options);
   };

@@ -32,6 +32,8 @@ export interface FileReadPlan {
   readonly columnMappingMode: ColumnMappingMode;
   /** Logical top-level columns to output, in this order; all in schema order when omitted. */
   readonly columns?: readonly string[];
+  /** Zone of zone-less `timestamp` partition values (the writer's; default UTC). */
+  readonly partitionTimeZone?: string;
 }
 
 /** The file to read: its path (for errors), partition values from the log, and deleted rows. */
@@ -169,7 +171,12 @@ function resolveSource(
     );
   }
   try {
-    return { kind: 'partition', value: parsePartitionValue(values[key] ?? null, field.type, field.name) };
+    return {
+      kind: 'partition',
+      value: parsePartitionValue(values[key] ?? null, field.type, field.name, {
+        timeZone: plan.partitionTimeZone,
+      }),
+    };
   } catch (err) {
     if (err instanceof DeltaError && err.code === 'CorruptData')
       throw new DeltaError('CorruptData', `file ${file.path}: ${err.message}`, {

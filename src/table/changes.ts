@@ -179,6 +179,7 @@ export class ChangeScan {
       schema: fileSchema,
       partitionColumns: snap.partitionColumns,
       columnMappingMode: snap.columnMappingMode,
+      partitionTimeZone: snap.partitionTimeZone,
     };
     for await (const batch of readDataFile(
       bytes,
@@ -202,6 +203,7 @@ export class ChangeScan {
       schema,
       partitionColumns: snap.partitionColumns,
       columnMappingMode: snap.columnMappingMode,
+      partitionTimeZone: snap.partitionTimeZone,
     };
     const info = {
       path: file.path,

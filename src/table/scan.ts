@@ -121,6 +121,7 @@ export class Scan {
       partitionColumns: snap.partitionColumns,
       columnMappingMode: snap.columnMappingMode,
       columns: needed,
+      partitionTimeZone: snap.partitionTimeZone,
     };
     let remaining = this.options.limit ?? Number.POSITIVE_INFINITY;
     if (remaining <= 0) return;
@@ -231,7 +232,7 @@ export function typedPartitionValues(snap: Snapshot, add: Add): Record<string, u
         `partition column ${column} is not in the schema of version ${snap.version}`,
       );
     const raw = lookupPartitionValue(add.partitionValues, column, snap);
-    out[field.name] = parsePartitionValue(raw, field.type, field.name);
+    out[field.name] = parsePartitionValue(raw, field.type, field.name, { timeZone: snap.partitionTimeZone });
   }
   return out;
 }

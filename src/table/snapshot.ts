@@ -16,9 +16,13 @@ export class Snapshot {
   /** The table's column mapping mode at this version. */
   readonly columnMappingMode: ColumnMappingMode;
 
-  constructor(state: LogState) {
+  /** Zone of zone-less `timestamp` partition values; see {@link SnapshotOptions}. */
+  readonly partitionTimeZone: string | undefined;
+
+  constructor(state: LogState, options: SnapshotOptions = {}) {
     this.state = state;
     this.columnMappingMode = columnMappingMode(state.metadata);
+    this.partitionTimeZone = options.partitionTimeZone;
   }
 
   /** The table version. */
@@ -108,6 +112,15 @@ export class Snapshot {
       numRecords: numRecords ?? null,
     };
   }
+}
+
+/** How a {@link Snapshot} interprets what the log leaves open. */
+export interface SnapshotOptions {
+  /**
+   * IANA zone of `timestamp` partition values written without a zone. PROTOCOL.md puts them in
+   * the writer's zone, which the log does not record (Spark uses its session zone). Default UTC.
+   */
+  readonly partitionTimeZone?: string;
 }
 
 /** What `describe` reports; plain JSON. */

@@ -104,6 +104,28 @@ describe('DeltaTable', () => {
   });
 });
 
+describe('partition time zone', () => {
+  it("reads zone-less timestamp partition values in the writer's zone when told", async () => {
+    const root = join(FIXTURES, 'kernel-rs-golden/data-reader-partition-values/delta');
+    const times = async (options: { partitionTimeZone?: string }): Promise<unknown[]> => {
+      const table = await DeltaTable.open(root, options);
+      return (await rowsOf(table.scan({ columns: ['as_timestamp'] }).rows()))
+        .map((r) => r.as_timestamp)
+        .sort();
+    };
+    // The log stores "2021-09-08 11:11:11"; Spark wrote it in America/Los_Angeles (UTC-7 in September).
+    expect(await times({})).toEqual(['2021-09-08T11:11:11.000000Z', '2021-09-08T11:11:11.000000Z', null]);
+    expect(await times({ partitionTimeZone: 'America/Los_Angeles' })).toEqual([
+      '2021-09-08T18:11:11.000000Z',
+      '2021-09-08T18:11:11.000000Z',
+      null,
+    ]);
+    await expect(DeltaTable.open(root, { partitionTimeZone: 'Nowhere/Special' })).rejects.toSatisfy(
+      expectCode('InvalidArgument', /unknown time zone/),
+    );
+  });
+});
+
 describe('parseTimestamp', () => {
   it('reads ISO-8601, SQL-style UTC times, dates and epoch milliseconds', () => {
     expect(parseTimestamp('2026-11-20T09:15:00Z')).toBe(Date.UTC(2026, 10, 20, 9, 15));

@@ -3,6 +3,7 @@ import { LOG_DIR, listVersions, loadSnapshot, parseLogFileName, readHistory } fr
 import type { CommitInfo, DeletionVectorDescriptor } from '../protocol/actions.js';
 import { loadDeletionVector, type DeletionVector } from '../protocol/dv/dv.js';
 import { resolveDataLocation } from '../protocol/paths.js';
+import { assertTimeZone } from '../protocol/time-zone.js';
 import { openStorage } from '../storage/open.js';
 import type { S3StorageOptions } from '../storage/s3.js';
 import type { Storage } from '../storage/storage.js';
@@ -20,6 +21,11 @@ export interface OpenOptions {
   readonly allowOutsideRoot?: boolean;
   /** S3 settings for `s3://` locations (endpoint, region, credentials, path style). */
   readonly s3?: S3StorageOptions;
+  /**
+   * IANA zone of `timestamp` partition values written without a zone (PROTOCOL.md: the writer's
+   * zone, which the log does not record; Spark writes its session zone). Default UTC.
+   */
+  readonly partitionTimeZone?: string;
 }
 
 /** One entry of {@link DeltaTable.history}. */
@@ -48,7 +54,12 @@ export class DeltaTable implements ScanSource {
     this.storage = storage;
     this.allowOutsideRoot = options.allowOutsideRoot ?? false;
     this.s3 = options.s3;
+    if (options.partitionTimeZone !== undefined) assertTimeZone(options.partitionTimeZone);
+    this.partitionTimeZone = options.partitionTimeZone;
   }
+
+  /** Zone of zone-less timestamp partition values; see {@link OpenOptions.partitionTimeZone}. */
+  readonly partitionTimeZone: string | undefined;
 
   /**
    * Opens the table at `location` (a local path, `file://` URL, `s3://bucket/prefix` or
@@ -94,7 +105,7 @@ export class DeltaTable implements ScanSource {
       ...(options.version !== undefined ? { version: options.version } : {}),
       ...(timestamp !== undefined ? { timestamp } : {}),
     });
-    return new Snapshot(state);
+    return new Snapshot(state, { partitionTimeZone: this.partitionTimeZone });
   }
 
   /** The range of versions that can be read (the earliest is the oldest reconstructable one). */
