@@ -42,6 +42,10 @@ export type DeltaErrorCode =
   | 'AlreadyExists'
   /** A concurrent commit conflicts with this transaction. */
   | 'CommitConflict'
+  /** The store does not honour put-if-absent, so concurrent commits could overwrite each other. */
+  | 'UnsafeStorage'
+  /** A write would break a table rule: appendOnly, an invariant or a check constraint. */
+  | 'ConstraintViolation'
   /** Something this build does not do yet. */
   | 'NotImplemented';
 

@@ -17,6 +17,8 @@ import type { ByteRange, ObjectMeta, PutOptions, Storage } from './storage.js';
 export class LocalStorage implements Storage {
   readonly url: string;
   readonly root: string;
+  /** `fs.link` fails with EEXIST atomically, so no probe is needed. */
+  readonly ifAbsentGuaranteed = true;
 
   constructor(root: string) {
     this.root = path.resolve(root);

@@ -8,6 +8,8 @@ import type { ByteRange, ObjectMeta, PutOptions, Storage } from './storage.js';
  */
 export class MemoryStorage implements Storage {
   readonly url: string;
+  /** A single map in one process: `ifAbsent` is atomic by construction. */
+  readonly ifAbsentGuaranteed = true;
   private readonly objects = new Map<string, { data: Uint8Array; lastModified: number }>();
   private clock: () => number;
 

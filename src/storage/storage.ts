@@ -48,6 +48,14 @@ export interface Storage {
   readonly url: string;
 
   /**
+   * `true` when the backend guarantees `ifAbsent` by construction (a hard link on local disk, a
+   * map in memory). Writers probe every other backend once before their first commit, because an
+   * object store that silently ignores the condition would let two writers overwrite each other's
+   * commit and lose data.
+   */
+  readonly ifAbsentGuaranteed?: boolean;
+
+  /**
    * Lists objects whose key starts with `prefix`, in ascending key order, starting strictly after
    * `startAfter` when given. Only objects are listed, never "directories". The listing is lazy so a
    * log of a million files is never held in memory at once.
