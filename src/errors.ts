@@ -24,6 +24,8 @@ export type DeltaErrorCode =
   | 'UnsupportedFeature'
   /** A schema string or Parquet schema could not be understood. */
   | 'InvalidSchema'
+  /** Data to be written does not fit the table schema: an extra, missing or incompatible column. */
+  | 'SchemaMismatch'
   /** A data file referenced by the log is missing. */
   | 'FileNotFound'
   /** A data file could not be decoded. */
