@@ -11,9 +11,10 @@
 import { DeltaError, describeError, isDeltaError } from '../errors.js';
 import type { Action, Sidecar } from '../protocol/actions.js';
 import { resolveDataPath } from '../protocol/paths.js';
+import { LiteUnsupported, type ParquetValues, readParquetValues } from '../parquet/lite.js';
 import { openParquetFile } from '../parquet/read.js';
 import type { Storage } from '../storage/storage.js';
-import { batchToActions } from './arrow-actions.js';
+import { ACTION_COLUMNS, batchToActions } from './arrow-actions.js';
 import { type CheckpointSet, SIDECAR_DIR } from './listing.js';
 import { parseActions } from './ndjson.js';
 
@@ -109,6 +110,24 @@ async function readParquetActions(
   wanted: readonly string[],
   onAction: (action: Action) => void,
 ): Promise<void> {
+  // The JavaScript reader first: it needs no WebAssembly compile or warm-up, which cost several
+  // times more than the whole rest of a checkpointed snapshot load. Files it cannot read exactly
+  // (codecs, encodings or types outside its subset) go to the WebAssembly decoder below.
+  let values: ParquetValues | undefined;
+  try {
+    values = readParquetValues(bytes, wanted);
+  } catch (err) {
+    if (!(err instanceof LiteUnsupported)) throw err;
+  }
+  if (values !== undefined) {
+    const columns = ACTION_COLUMNS.flatMap((name) => values.columns.filter(([c]) => c === name));
+    for (let row = 0; row < values.numRows; row++)
+      for (const [name, column] of columns) {
+        const value = column[row];
+        if (value !== null && value !== undefined) onAction({ [name]: value } as Action);
+      }
+    return;
+  }
   // One open serves the schema and the rows: handing the bytes to the decoder twice (once for the
   // schema alone) cost a fifth of a checkpointed snapshot load.
   const reader = await openParquetFile(bytes, source);
