@@ -18,6 +18,6 @@ export {
   parseLogFileName,
   versionPrefix,
 } from './listing.js';
-export { type LogSegment, selectSegment } from './segment.js';
+export { type LogSegment, hintedLogEntryExists, selectSegment } from './segment.js';
 export { dvUniqueId } from './replay.js';
 export { ictEnablementVersion } from './timestamps.js';

@@ -11,8 +11,11 @@ import {
   type CommitFile,
   type CompactionFile,
   LAST_CHECKPOINT_KEY,
+  LOG_DIR,
   type LogListing,
+  commitKey,
   listLog,
+  versionPrefix,
 } from './listing.js';
 
 /** The files that reconstruct one version. */
@@ -207,6 +210,20 @@ export async function readLastCheckpointHint(storage: Storage): Promise<number |
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether the `_last_checkpoint` hint names a version whose commit or single-file checkpoint
+ * exists: proof that the log has an entry for the price of one small read and one stat, where a
+ * listing of a log of thousands of files reads and sorts the whole directory (~15 ms for 10,000
+ * commits on a local disk). `false` means "not proven", not "absent".
+ */
+export async function hintedLogEntryExists(storage: Storage): Promise<boolean> {
+  const hint = await readLastCheckpointHint(storage);
+  if (hint === undefined) return false;
+  for (const key of [commitKey(hint), `${LOG_DIR}${versionPrefix(hint)}.checkpoint.parquet`])
+    if ((await storage.head(key)) !== undefined) return true;
+  return false;
 }
 
 /**

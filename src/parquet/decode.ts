@@ -1,8 +1,9 @@
 import { type Schema, Struct, tableFromIPC } from 'apache-arrow';
-import { ParquetFile, type Table, wasmMemory } from 'parquet-wasm';
+import type { ParquetFile, Table } from 'parquet-wasm';
 import { DeltaError, describeError } from '../errors.js';
 import { type DecodedBatch, FfiLayoutError, ffiReadable, readFfiArray, toRecordBatch } from './ffi.js';
 import type { RecordBatch } from 'apache-arrow';
+import { parquetWasm } from './wasm.js';
 
 /**
  * The decoding step proper, kept free of anything but parquet-wasm and plain data so that it can run
@@ -108,7 +109,7 @@ export class DecodingFile {
   static async open(bytes: Uint8Array, source: string): Promise<DecodingFile> {
     let file: ParquetFile;
     try {
-      file = await ParquetFile.fromFile(new ByteRangeBlob(bytes) as unknown as Blob);
+      file = await parquetWasm().ParquetFile.fromFile(new ByteRangeBlob(bytes) as unknown as Blob);
     } catch (err) {
       throw corrupt(`${source} is not a valid Parquet file`, source, err);
     }
@@ -206,7 +207,7 @@ function exportFfi(table: Table, schema: Schema): DecodedBatch[] {
   try {
     const addrs = stream.arrayAddrs();
     // Read the memory only after the last call into wasm: a call may grow (and so detach) it.
-    const memory = wasmMemory().buffer as ArrayBuffer;
+    const memory = parquetWasm().wasmMemory().buffer as ArrayBuffer;
     const struct = new Struct(schema.fields);
     return Array.from(addrs, (addr) => {
       const column = readFfiArray(memory, addr, struct);

@@ -52,6 +52,8 @@ export interface LiteFile {
   readonly rowGroups: ReadonlyArray<{ readonly numRows: number; readonly chunks: readonly LiteChunk[] }>;
 }
 
+const utf8 = new TextDecoder('utf-8');
+
 const MAGIC = 0x31524150; // "PAR1" read as a little-endian u32
 
 /** Parses the footer of `bytes`, a whole Parquet file. Throws on anything malformed. */
@@ -87,7 +89,7 @@ export function readLiteFooter(bytes: Uint8Array): LiteFile {
       const dict = num(md, 11);
       const start = dict !== undefined && dict > 0 && dict < data ? dict : data;
       return {
-        path: list(md, 3).map((p) => (p instanceof Uint8Array ? new TextDecoder().decode(p) : '')),
+        path: list(md, 3).map((p) => (p instanceof Uint8Array ? utf8.decode(p) : '')),
         codec: num(md, 4) ?? 0,
         numValues: num(md, 5) ?? 0,
         start,

@@ -34,6 +34,7 @@ beforeAll(() => {
     'parquet/decode.ts',
     'parquet/ffi.ts',
     'parquet/protocol.ts',
+    'parquet/wasm.ts',
   ]) {
     const out = ts.transpileModule(readFileSync(join(SRC, file), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },

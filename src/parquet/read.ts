@@ -1,5 +1,4 @@
 import { type RecordBatch, type Schema, tableFromIPC } from 'apache-arrow';
-import { readSchema } from 'parquet-wasm';
 import {
   type DecodedRowGroup,
   DecodingFile,
@@ -10,6 +9,7 @@ import {
   projectSchema,
 } from './decode.js';
 import { type DecoderPool, type PooledFile, sharedDecoderPool } from './pool.js';
+import { parquetWasm } from './wasm.js';
 
 /**
  * Parquet decoding. This folder is the only place that imports parquet-wasm, so the decoder can be
@@ -197,7 +197,7 @@ export async function* readParquetBatches(
  */
 export function readParquetSchema(bytes: Uint8Array, source = '<parquet>'): Schema {
   try {
-    return tableFromIPC(readSchema(bytes).intoIPCStream()).schema;
+    return tableFromIPC(parquetWasm().readSchema(bytes).intoIPCStream()).schema;
   } catch (err) {
     throw corrupt(`cannot read the Parquet schema of ${source}`, source, err);
   }

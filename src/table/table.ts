@@ -1,5 +1,12 @@
 import { DeltaError } from '../errors.js';
-import { LOG_DIR, listVersions, loadSnapshot, parseLogFileName, readHistory } from '../log/index.js';
+import {
+  LOG_DIR,
+  hintedLogEntryExists,
+  listVersions,
+  loadSnapshot,
+  parseLogFileName,
+  readHistory,
+} from '../log/index.js';
 import type { CommitInfo, DeletionVectorDescriptor } from '../protocol/actions.js';
 import { loadDeletionVector, type DeletionVector } from '../protocol/dv/dv.js';
 import { resolveDataLocation } from '../protocol/paths.js';
@@ -181,6 +188,7 @@ export function parseTimestamp(value: number | Date | string): number {
 
 /** Whether `_delta_log/` holds at least one commit or checkpoint; stops at the first one. */
 async function hasLogEntry(storage: Storage): Promise<boolean> {
+  if (await hintedLogEntryExists(storage)) return true;
   for await (const meta of storage.list(LOG_DIR)) {
     const parsed = parseLogFileName(meta.key.slice(LOG_DIR.length));
     if (parsed?.type === 'commit' || parsed?.type === 'checkpoint') return true;
