@@ -188,8 +188,8 @@ function summarise(actions: readonly Action[]): WinnerSummary {
   return out;
 }
 
-/** Whether an added file may hold rows matching `predicate`, from partition values and stats. */
-function addMayMatch(snap: Snapshot, add: Add, predicate: Expr): boolean {
+/** Whether a file may hold rows matching `predicate`, judged from its partition values and stats. */
+export function addMayMatch(snap: Snapshot, add: Add, predicate: Expr): boolean {
   const partitionValues = typedPartitionValues(snap, add);
   const stats = parseFileStats(add.stats, snap.schema, (path) =>
     physicalPath(snap.schema, path, snap.columnMappingMode),

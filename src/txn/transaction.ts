@@ -75,6 +75,7 @@ export class Transaction {
   private readonly appIds = new Set<string>();
   private appTxn: { appId: string; version: number } | undefined;
   private committed = false;
+  private metrics: Readonly<Record<string, unknown>> | undefined;
 
   constructor(storage: Storage, snapshot: Snapshot | undefined, options: TransactionOptions) {
     this.storage = storage;
@@ -122,6 +123,11 @@ export class Transaction {
   appVersion(appId: string): number | undefined {
     this.appIds.add(appId);
     return this.snapshot?.txns.get(appId)?.version;
+  }
+
+  /** Sets the metrics recorded in commitInfo (known only once the operation has run). */
+  setMetrics(metrics: Readonly<Record<string, unknown>>): void {
+    this.metrics = metrics;
   }
 
   /** Whether nothing was read: an append that cannot conflict with concurrent DML. */
@@ -227,7 +233,9 @@ export class Transaction {
       ...(this.snapshot ? { readVersion: this.snapshot.version } : {}),
       isolationLevel: this.options.isolationLevel ?? 'WriteSerializable',
       isBlindAppend: this.isBlindAppend,
-      ...(this.options.operationMetrics ? { operationMetrics: this.options.operationMetrics } : {}),
+      ...((this.metrics ?? this.options.operationMetrics)
+        ? { operationMetrics: this.metrics ?? this.options.operationMetrics }
+        : {}),
       engineInfo: ENGINE_INFO,
       txnId,
     };
