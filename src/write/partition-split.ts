@@ -1,0 +1,149 @@
+import { type Data, type RecordBatch } from 'apache-arrow';
+import { bigIntAt, boolAt, bytesAt, decimalAt, isValidAt } from '../expr/arrow-data.js';
+import { takeBatch } from '../expr/take.js';
+import type { ColumnMappingMode } from '../protocol/features.js';
+import {
+  escapePartitionPathSegment,
+  HIVE_DEFAULT_PARTITION,
+  serializePartitionValue,
+} from '../protocol/partition.js';
+import type { DataType, StructField, StructType } from '../protocol/schema.js';
+import { physicalName } from '../scan/column-mapping.js';
+import { DeltaError } from '../errors.js';
+
+/**
+ * Splitting batches by partition values, and the names partitions get: `add.partitionValues`
+ * (keyed by physical column names, as PROTOCOL.md "Column Mapping" requires) and the Hive-style
+ * directory `col=value/…` files are put under (escaped as Spark escapes them, null as
+ * `__HIVE_DEFAULT_PARTITION__`).
+ */
+
+/** One partition's share of a batch. */
+export interface PartitionSlice {
+  /** Serialised partition values keyed by physical column name. */
+  readonly partitionValues: Readonly<Record<string, string | null>>;
+  /** The directory of the partition relative to the table root (`''` for unpartitioned tables). */
+  readonly directory: string;
+  /** The rows (all columns, partition columns included). */
+  readonly batch: RecordBatch;
+}
+
+/** The partition columns of `schema` in `partitionColumns` order. */
+export function partitionFields(schema: StructType, partitionColumns: readonly string[]): StructField[] {
+  return partitionColumns.map((column) => {
+    const field =
+      schema.fields.find((f) => f.name === column) ??
+      schema.fields.find((f) => f.name.toLowerCase() === column.toLowerCase());
+    if (field === undefined)
+      throw new DeltaError('InvalidArgument', `partition column ${column} is not in the table schema`, {
+        context: { field: column },
+      });
+    if (field.type.type === 'struct' || field.type.type === 'array' || field.type.type === 'map')
+      throw new DeltaError(
+        'InvalidArgument',
+        `partition column ${column} has a nested type; only primitive columns can partition a table`,
+        {
+          context: { field: column },
+        },
+      );
+    return field;
+  });
+}
+
+/** The value of row `i` in the partition-value representation of `parsePartitionValue`. */
+function valueAt(data: Data, type: DataType, i: number): unknown {
+  if (!isValidAt(data, i)) return null;
+  switch (type.type) {
+    case 'string':
+      return new TextDecoder().decode(bytesAt(data, i));
+    case 'binary':
+      return bytesAt(data, i);
+    case 'boolean':
+      return boolAt(data, i);
+    case 'long':
+    case 'timestamp':
+    case 'timestamp_ntz':
+      return bigIntAt(data, i);
+    case 'decimal':
+      return decimalAt(data, i);
+    default:
+      return Number((data.values as ArrayLike<number>)[i]);
+  }
+}
+
+/** The directory of a partition: `phys=escaped/phys2=escaped2`. */
+export function partitionDirectory(
+  fields: readonly StructField[],
+  values: readonly (string | null)[],
+  mode: ColumnMappingMode,
+): string {
+  return fields
+    .map((f, k) => {
+      const value = values[k] ?? null;
+      return `${escapePartitionPathSegment(physicalName(f, mode))}=${value === null ? HIVE_DEFAULT_PARTITION : escapePartitionPathSegment(value)}`;
+    })
+    .join('/');
+}
+
+/**
+ * Splits a batch (the table's logical Arrow form) into one slice per distinct partition value
+ * combination, in order of first appearance. A batch of one partition is returned as it is.
+ */
+export function splitByPartition(
+  batch: RecordBatch,
+  schema: StructType,
+  fields: readonly StructField[],
+  mode: ColumnMappingMode,
+): PartitionSlice[] {
+  if (fields.length === 0) return [{ partitionValues: {}, directory: '', batch }];
+  const columns = fields.map((f) => {
+    const index = schema.fields.indexOf(f);
+    const data = batch.data.children[index];
+    if (data === undefined) throw new TypeError(`batch lacks partition column ${f.name}`);
+    return data;
+  });
+  const groups = new Map<string, { values: (string | null)[]; rows: number[] }>();
+  for (let i = 0; i < batch.numRows; i++) {
+    const values = fields.map((f, k) => {
+      const column = columns[k];
+      return column === undefined ? null : serializePartitionValue(valueAt(column, f.type, i), f.type);
+    });
+    const key = JSON.stringify(values);
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = { values, rows: [] };
+      groups.set(key, group);
+    }
+    group.rows.push(i);
+  }
+  const out: PartitionSlice[] = [];
+  for (const { values, rows } of groups.values()) {
+    const partitionValues: Record<string, string | null> = {};
+    fields.forEach((f, k) => {
+      partitionValues[physicalName(f, mode)] = values[k] ?? null;
+    });
+    out.push({
+      partitionValues,
+      directory: partitionDirectory(fields, values, mode),
+      batch: groups.size === 1 ? batch : takeBatch(batch, Int32Array.from(rows)),
+    });
+  }
+  return out;
+}
+
+/**
+ * The `add.path` of a Storage key: each segment percent-encoded as a URI path segment (UTF-8,
+ * upper-case hex; only letters, digits, `-._~` and `=` left as they are), so that readers, which
+ * decode the path once, arrive at the key byte for byte. Partition directories already contain
+ * `%XX` escapes; those `%` are encoded again (`%253D`), exactly as Spark writes them.
+ */
+export function keyToAddPath(key: string): string {
+  return key
+    .split('/')
+    .map((segment) =>
+      encodeURIComponent(segment)
+        .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+        .replace(/%3D/g, '='),
+    )
+    .join('/');
+}
