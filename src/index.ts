@@ -48,6 +48,18 @@ export { readParquetBatches, readParquetSchema } from './parquet/read.js';
 export { readDataFile, type DataFileRef, type DeletedRows, type FileReadPlan } from './scan/file-reader.js';
 export { deltaToArrowSchema, deltaToArrowType } from './scan/arrow-schema.js';
 
+// Writing
+export { Transaction, type TransactionOptions, type CommitOutcome, ENGINE_INFO } from './txn/transaction.js';
+export type { IsolationLevel, ConflictKind } from './txn/conflicts.js';
+export { ensureSafeCommits, type ProbeOptions } from './txn/probe.js';
+export { writeTable, type WriteOptions } from './ops/write.js';
+export { deleteRows, updateRows, type DeleteOptions, type UpdateOptions } from './ops/dml.js';
+export { mergeRows, type MergeOptions } from './ops/merge.js';
+export { restoreTable, optimizeTable, type RestoreOptions, type OptimizeOptions } from './ops/maintain.js';
+export type { CommonWriteOptions, OperationResult, OperationMetrics } from './ops/run.js';
+export type { DataInput } from './write/conform.js';
+export { arrowToDeltaSchema } from './write/schema.js';
+
 // Predicates and formats
 export type * from './expr/ast.js';
 export { parsePredicate } from './expr/parse.js';

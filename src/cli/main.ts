@@ -1,18 +1,23 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { describeError, isDeltaError } from '../errors.js';
 import { DeltaTable, type OpenOptions } from '../table/table.js';
 import { runDemo } from './demo.js';
+import { parseList, parseNonNegativeInt } from './args.js';
 import { writeRows, type OutputFormat } from './output.js';
+import { registerWriteCommands } from './write-commands.js';
 
 /** Where the CLI writes; injectable so tests capture output without spawning processes. */
 export interface CliIO {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Whether stderr is a terminal (progress bars are drawn only then). */
+  readonly interactive?: boolean;
 }
 
 const processIO: CliIO = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
+  interactive: process.stderr.isTTY === true,
 };
 
 /**
@@ -46,7 +51,7 @@ export function renderError(err: unknown): string {
 
 function buildProgram(io: CliIO): Command {
   const program = new Command('delta-ts')
-    .description('Read Delta Lake tables on local disk or S3.')
+    .description('Read and write Delta Lake tables on local disk or S3.')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError()
@@ -195,6 +200,11 @@ function buildProgram(io: CliIO): Command {
       await runDemo({ stdout: io.stdout }, opts.dir !== undefined ? { dir: opts.dir } : {});
     });
 
+  registerWriteCommands(program, {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    interactive: io.interactive === true,
+  });
   return program;
 }
 
@@ -205,20 +215,6 @@ function pickVersion(opts: { version?: number; timestamp?: string }): {
   if (opts.version !== undefined) return { version: opts.version };
   if (opts.timestamp !== undefined) return { timestamp: opts.timestamp };
   return {};
-}
-
-function parseNonNegativeInt(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a non-negative integer');
-  return Number(value);
-}
-
-function parseList(value: string): string[] {
-  const items = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-  if (items.length === 0) throw new InvalidArgumentError('expected a comma-separated list');
-  return items;
 }
 
 function renderType(type: import('../protocol/schema.js').DataType): string {

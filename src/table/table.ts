@@ -17,6 +17,12 @@ import type { Storage } from '../storage/storage.js';
 import { ChangeScan, type ChangesOptions } from './changes.js';
 import { Scan, type ScanOptions, type ScanSource } from './scan.js';
 import { Snapshot } from './snapshot.js';
+import { type DeleteOptions, type UpdateOptions, deleteRows, updateRows } from '../ops/dml.js';
+import { type OptimizeOptions, type RestoreOptions, optimizeTable, restoreTable } from '../ops/maintain.js';
+import { type MergeOptions, mergeRows } from '../ops/merge.js';
+import type { OperationResult } from '../ops/run.js';
+import { type WriteOptions, writeTable } from '../ops/write.js';
+import type { DataInput } from '../write/conform.js';
 
 /** Options of {@link DeltaTable.open}. */
 export interface OpenOptions {
@@ -162,6 +168,44 @@ export class DeltaTable implements ScanSource {
       storage: openStorage(url.slice(0, slash), this.s3 ? { s3: this.s3 } : {}),
       key: decodeURIComponent(url.slice(slash + 1)),
     };
+  }
+
+  /** Appends `data` in one commit (schema enforced; `mergeSchema` adds columns). */
+  append(
+    data: DataInput,
+    options: Omit<WriteOptions, 'mode' | 'where' | 's3'> = {},
+  ): Promise<OperationResult> {
+    return writeTable(this.storage, data, { ...options, mode: 'append' });
+  }
+
+  /** Replaces every row, or the rows matching `options.where`, with `data`, in one commit. */
+  overwrite(data: DataInput, options: Omit<WriteOptions, 'mode' | 's3'> = {}): Promise<OperationResult> {
+    return writeTable(this.storage, data, { ...options, mode: 'overwrite' });
+  }
+
+  /** Deletes the rows matching `options.where` (all rows when omitted). */
+  delete(options: Omit<DeleteOptions, 's3'> = {}): Promise<OperationResult> {
+    return deleteRows(this.storage, options);
+  }
+
+  /** Sets columns of the rows matching `options.where`. */
+  update(options: Omit<UpdateOptions, 's3'>): Promise<OperationResult> {
+    return updateRows(this.storage, options);
+  }
+
+  /** Upserts/deletes `source` rows by key; see {@link MergeOptions}. */
+  merge(source: DataInput, options: Omit<MergeOptions, 's3'>): Promise<OperationResult> {
+    return mergeRows(this.storage, source, options);
+  }
+
+  /** Makes the latest version equal to an earlier one, in a new commit. */
+  restore(version: number, options: Omit<RestoreOptions, 'version' | 's3'> = {}): Promise<OperationResult> {
+    return restoreTable(this.storage, { ...options, version });
+  }
+
+  /** Compacts small files; see {@link OptimizeOptions}. */
+  optimize(options: Omit<OptimizeOptions, 's3'> = {}): Promise<OperationResult> {
+    return optimizeTable(this.storage, options);
   }
 
   /** The change data feed between two versions; see {@link ChangesOptions}. */
