@@ -26,6 +26,23 @@ function meta(schema: StructType, configuration: Record<string, string> = {}): M
 }
 
 describe('minimalProtocol', () => {
+  it('lists invariants for a non-nullable column (a NOT NULL invariant; Spark refuses the table otherwise)', () => {
+    const notNull: StructType = {
+      type: 'struct',
+      fields: [f('s', { type: 'struct', fields: [f('k', { type: 'long' }, false)] })],
+    };
+    expect(minimalProtocol({ 'delta.enableDeletionVectors': 'true' }, notNull)).toEqual({
+      minReaderVersion: 3,
+      minWriterVersion: 7,
+      readerFeatures: ['deletionVectors'],
+      writerFeatures: ['deletionVectors', 'invariants'],
+    });
+    expect(minimalProtocol({}, notNull)).toEqual({ minReaderVersion: 1, minWriterVersion: 2 });
+    expect(minimalProtocol({ 'delta.enableDeletionVectors': 'true' }, plain).writerFeatures).toEqual([
+      'deletionVectors',
+    ]);
+  });
+
   it('uses legacy versions when every feature is a legacy one', () => {
     expect(minimalProtocol({}, plain)).toEqual({ minReaderVersion: 1, minWriterVersion: 2 });
     expect(minimalProtocol({ 'delta.constraints.pos': 'a > 0' }, plain)).toEqual({

@@ -91,6 +91,15 @@ function anyType(type: DataType, name: string): boolean {
   }
 }
 
+/**
+ * Whether a struct field at any struct nesting level is declared non-nullable. Delta enforces a
+ * non-nullable column as a NOT NULL column invariant, so Spark requires the `invariants` writer
+ * feature for such a schema and refuses a table-features protocol that does not list it.
+ */
+function anyNotNull(type: DataType): boolean {
+  return type.type === 'struct' && type.fields.some((f) => !f.nullable || anyNotNull(f.type));
+}
+
 const isTrue = (v: string | undefined): boolean => v?.trim().toLowerCase() === 'true';
 
 /**
@@ -100,7 +109,7 @@ const isTrue = (v: string | undefined): boolean => v?.trim().toLowerCase() === '
  * `delta.checkpointPolicy=v2`, `delta.enableInCommitTimestamps`, `delta.enableRowTracking`,
  * `delta.feature.<name>=supported|enabled`) and from the schema (`delta.invariants`,
  * `delta.generationExpression`, `delta.identity.*`, `delta.typeChanges` metadata, any
- * `timestamp_ntz`). Row tracking brings `domainMetadata`, which it needs.
+ * `timestamp_ntz`, any non-nullable struct field, which is a NOT NULL invariant). Row tracking brings `domainMetadata`, which it needs.
  */
 export function featuresInUse(
   configuration: Readonly<Record<string, string>>,
@@ -109,7 +118,8 @@ export function featuresInUse(
   const out = new Set<string>();
   const c = configuration;
   if (isTrue(c['delta.appendOnly'])) out.add('appendOnly');
-  if (anyField(schema, (m) => m['delta.invariants'] !== undefined)) out.add('invariants');
+  if (anyField(schema, (m) => m['delta.invariants'] !== undefined) || anyNotNull(schema))
+    out.add('invariants');
   if (Object.keys(c).some((k) => k.startsWith('delta.constraints.'))) out.add('checkConstraints');
   if (isTrue(c['delta.enableChangeDataFeed'])) out.add('changeDataFeed');
   if (anyField(schema, (m) => m['delta.generationExpression'] !== undefined)) out.add('generatedColumns');
