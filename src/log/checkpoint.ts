@@ -22,6 +22,8 @@ import { parseActions } from './ndjson.js';
 export interface CheckpointReadOptions {
   /** Read `add` actions (false when only protocol/metadata/txn/domains are needed). */
   readonly files: boolean;
+  /** Also pass on `remove` tombstones (checkpoint writing and VACUUM need them; reads do not). */
+  readonly removes?: boolean;
 }
 
 /** Columns read from the main checkpoint file when file actions are wanted. */
@@ -52,6 +54,7 @@ export async function readCheckpoint(
   onAction: (action: Action) => void,
 ): Promise<void> {
   const sidecars: Sidecar[] = [];
+  const removes = options.files && options.removes === true;
   const route = (file: string) => (action: Action) => {
     if (action.sidecar) sidecars.push(action.sidecar);
     else if (action.checkpointMetadata) {
@@ -62,7 +65,7 @@ export async function readCheckpoint(
           { context: { file, version: checkpoint.version } },
         );
       }
-    } else if (!action.remove) onAction(action);
+    } else if (!action.remove || removes) onAction(action);
   };
   for (const file of checkpoint.files) {
     await withCheckpointErrors(file.key, checkpoint.version, async () => {
@@ -73,7 +76,7 @@ export async function readCheckpoint(
         await readParquetActions(
           bytes,
           file.key,
-          options.files ? MAIN_COLUMNS : NON_FILE_COLUMNS,
+          options.files ? (removes ? [...MAIN_COLUMNS, 'remove'] : MAIN_COLUMNS) : NON_FILE_COLUMNS,
           route(file.key),
         );
       }
@@ -91,8 +94,8 @@ export async function readCheckpoint(
     const key = sidecarKey(storage, sidecar.path);
     await withCheckpointErrors(key, checkpoint.version, async () => {
       const bytes = await storage.get(key);
-      await readParquetActions(bytes, key, ['add'], (action) => {
-        if (action.add) onAction(action);
+      await readParquetActions(bytes, key, removes ? ['add', 'remove'] : ['add'], (action) => {
+        if (action.add || (removes && action.remove)) onAction(action);
       });
     });
   }
@@ -104,7 +107,11 @@ export function sidecarKey(storage: Storage, path: string): string {
   return resolveDataPath(absolute ? path : `${SIDECAR_DIR}${path}`, { tableUrl: storage.url });
 }
 
-async function readParquetActions(
+/**
+ * Streams the actions stored in the `wanted` top-level columns of a Parquet checkpoint (or sidecar)
+ * file, in row order. Exported for log cleanup, which reads only the `sidecar` column.
+ */
+export async function readParquetActions(
   bytes: Uint8Array,
   source: string,
   wanted: readonly string[],

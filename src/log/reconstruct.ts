@@ -20,6 +20,8 @@ import { type LogSegment, checkpointId, listForLatest, selectSegment } from './s
 export interface ReconstructOptions {
   /** Track file actions (false: protocol, metadata, txns and domains only). */
   readonly files: boolean;
+  /** Keep `remove` tombstones too (see `ReplayOptions.tombstones`). */
+  readonly tombstones?: boolean;
   /** Replay from commits only, ignoring every checkpoint (for tests comparing both routes). */
   readonly ignoreCheckpoints?: boolean;
   /** Use log compaction files where they fit (default true). */
@@ -90,11 +92,15 @@ async function replaySegment(
   segment: LogSegment,
   options: ReconstructOptions,
 ): Promise<ReplayResult> {
-  const replayer = new LogReplayer({ tableUrl: storage.url, files: options.files });
+  const replayer = new LogReplayer({
+    tableUrl: storage.url,
+    files: options.files,
+    tombstones: options.tombstones,
+  });
   const checkpoint = segment.checkpoint;
   if (checkpoint) {
     try {
-      await readCheckpoint(storage, checkpoint, { files: options.files }, (a) =>
+      await readCheckpoint(storage, checkpoint, { files: options.files, removes: options.tombstones }, (a) =>
         replayer.apply(a, checkpoint.version),
       );
     } catch (err) {

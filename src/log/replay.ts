@@ -96,6 +96,12 @@ export interface ReplayOptions {
   readonly tableUrl: string;
   /** Track file actions; false for a metadata-only replay (time travel by timestamp, history). */
   readonly files: boolean;
+  /**
+   * Also keep `remove` tombstones (PROTOCOL.md "Action Reconciliation": the newest reference of
+   * each logical file, add or remove, wins). Only checkpoint writing and VACUUM need them; a
+   * snapshot read does not, so they cost nothing unless asked for. Implies nothing without `files`.
+   */
+  readonly tombstones?: boolean;
 }
 
 /** The reconciled state of a log prefix. */
@@ -105,12 +111,16 @@ export class LogReplayer {
   readonly files = new Map<string, Add>();
   readonly txns = new Map<string, Txn>();
   readonly domains = new Map<string, DomainMetadata>();
+  /** Tombstones by logical-file key, only filled when `tombstones` was asked for. */
+  readonly tombstones = new Map<string, Remove>();
   private readonly keyer: PathKeyer;
   private readonly trackFiles: boolean;
+  private readonly trackTombstones: boolean;
 
   constructor(options: ReplayOptions) {
     this.keyer = new PathKeyer(options.tableUrl);
     this.trackFiles = options.files;
+    this.trackTombstones = options.files && options.tombstones === true;
   }
 
   /**
@@ -119,8 +129,11 @@ export class LogReplayer {
    */
   apply(action: Action, version: number): void {
     if (action.add) {
-      if (this.trackFiles)
-        this.files.set(this.keyer.fileKey(action.add.path, action.add.deletionVector), action.add);
+      if (this.trackFiles) {
+        const key = this.keyer.fileKey(action.add.path, action.add.deletionVector);
+        this.files.set(key, action.add);
+        if (this.trackTombstones) this.tombstones.delete(key);
+      }
     } else if (action.remove) {
       if (this.trackFiles) this.removeFile(action.remove);
     } else if (action.metaData) {
@@ -171,7 +184,9 @@ export class LogReplayer {
   }
 
   private removeFile(remove: Remove): void {
-    this.files.delete(this.keyer.fileKey(remove.path, remove.deletionVector));
+    const key = this.keyer.fileKey(remove.path, remove.deletionVector);
+    this.files.delete(key);
+    if (this.trackTombstones) this.tombstones.set(key, remove);
   }
 
   /**

@@ -1,0 +1,312 @@
+/**
+ * Writing checkpoints (PROTOCOL.md "Checkpoints", "Checkpoint Specs", "Last Checkpoint File").
+ *
+ * A checkpoint is the reconciled state of one committed version: protocol, metadata, one `txn` per
+ * appId, the domains not removed, every live `add` and the `remove` tombstones that have not expired
+ * yet (VACUUM needs them to know which files are still referenced by recent history). Writers of
+ * this library produce
+ *
+ * - a classic single-file Parquet checkpoint `<v>.checkpoint.parquet` (V1 spec, or V2 spec with a
+ *   `checkpointMetadata` row when the table supports the `v2Checkpoint` feature), or
+ * - a UUID-named V2 checkpoint `<v>.checkpoint.<uuid>.parquet|json`, when the table supports
+ *   `v2Checkpoint` and `delta.checkpointPolicy` is `v2`, optionally with the file actions in
+ *   sidecar files under `_delta_log/_sidecars/`.
+ *
+ * Multi-part checkpoints are never written: PROTOCOL.md deprecates them.
+ *
+ * Concurrency: the classic file is written put-if-absent and a lost race counts as success, since
+ * two checkpoints of one version hold the same state. `_last_checkpoint` is a hint that is simply
+ * overwritten, but never with an older version than the one it names, so a slow writer cannot send
+ * readers back to an old checkpoint (the check and the write are not atomic; the worst case is a
+ * hint older than the newest checkpoint, which readers tolerate because they list from it).
+ */
+import { randomUUID } from 'node:crypto';
+import { Table } from 'apache-arrow';
+import { DeltaError, isDeltaError } from '../errors.js';
+import type { Action, Add, Remove } from '../protocol/actions.js';
+import { columnMappingMode } from '../protocol/features.js';
+import { parseSchema } from '../protocol/schema.js';
+import { writeParquetBytes } from '../parquet/write.js';
+import type { Storage } from '../storage/storage.js';
+import { checkWriteSupported } from '../write/protocol.js';
+import {
+  type AddLayout,
+  actionRow,
+  addRow,
+  checkpointSchema,
+  partitionValuesParsedType,
+  rowsToBatch,
+  sidecarSchema,
+  statsParsedType,
+} from './checkpoint-schema.js';
+import { LAST_CHECKPOINT_KEY, LOG_DIR, SIDECAR_DIR, versionPrefix } from './listing.js';
+import { reconstruct } from './reconstruct.js';
+import { booleanProperty, deletedFileRetentionMs } from './retention.js';
+import { readLastCheckpointHint } from './segment.js';
+
+/** Options of {@link writeCheckpoint}. */
+export interface CheckpointOptions {
+  /** Current time in ms, for tombstone expiry (default `Date.now()`). */
+  readonly now?: number;
+  /**
+   * `classic`: `<v>.checkpoint.parquet`; `v2`: UUID-named (needs the `v2Checkpoint` feature).
+   * Default: `v2` when the table supports `v2Checkpoint` and `delta.checkpointPolicy` is `v2`.
+   */
+  readonly format?: 'classic' | 'v2';
+  /** File format of a UUID-named V2 checkpoint (default `parquet`). */
+  readonly v2FileFormat?: 'parquet' | 'json';
+  /**
+   * V2 only: put the file actions in sidecar files of at most this many actions each, instead of
+   * in the checkpoint itself. Worth it for large tables (sidecars can be read in parallel and
+   * reused); default: no sidecars.
+   */
+  readonly actionsPerSidecar?: number;
+  /** Update `_last_checkpoint` (default true). */
+  readonly updateLastCheckpoint?: boolean;
+}
+
+/** What {@link writeCheckpoint} wrote. */
+export interface CheckpointResult {
+  readonly version: number;
+  /** `classic` (classic name, V1 or V2 spec) or `v2` (UUID-named). */
+  readonly format: 'classic' | 'v2';
+  /** Whether the content follows the V2 spec (`checkpointMetadata` row, maybe sidecars). */
+  readonly v2Spec: boolean;
+  /** Key of the checkpoint file. */
+  readonly key: string;
+  /** Keys of the sidecar files written. */
+  readonly sidecars: readonly string[];
+  /** Number of actions (rows) in the checkpoint and its sidecars, as `_last_checkpoint.size`. */
+  readonly size: number;
+  /** Bytes of the checkpoint and its sidecars. */
+  readonly sizeInBytes: number;
+  readonly numOfAddFiles: number;
+  /** Unexpired tombstones kept. */
+  readonly numOfRemoveFiles: number;
+  /** False when another writer had already written the same classic checkpoint. */
+  readonly written: boolean;
+  /** Whether `_last_checkpoint` now names this checkpoint. */
+  readonly lastCheckpointUpdated: boolean;
+}
+
+/** The state a checkpoint of one version holds, split into its parts. */
+export interface CheckpointState {
+  readonly version: number;
+  readonly nonFileActions: readonly Action[];
+  readonly adds: readonly Add[];
+  readonly removes: readonly Remove[];
+  readonly layout: AddLayout;
+  readonly v2Supported: boolean;
+  readonly v2Policy: boolean;
+}
+
+/**
+ * Replays `version` (default latest) with tombstones and returns what a checkpoint of it holds.
+ * Tombstones whose `deletionTimestamp` is not newer than `now − delta.deletedFileRetentionDuration`
+ * are expired and dropped (a missing timestamp counts as expired, as it is older than any cutoff).
+ *
+ * @throws DeltaError `VersionNotFound` when the commit file of the version does not exist (a
+ *   checkpoint is only written after its commit); `UnsupportedFeature` when this build may not
+ *   write the table; whatever replay throws.
+ */
+export async function checkpointState(
+  storage: Storage,
+  version?: number,
+  now = Date.now(),
+): Promise<CheckpointState> {
+  const { segment, replayer } = await reconstruct(storage, version, { files: true, tombstones: true });
+  if (segment.tip === undefined) {
+    throw new DeltaError(
+      'VersionNotFound',
+      `cannot checkpoint version ${segment.version} of ${storage.url}: its commit file ${LOG_DIR}${versionPrefix(segment.version)}.json does not exist`,
+      {
+        context: { version: segment.version },
+        help: 'a checkpoint is written only for a version whose commit exists',
+      },
+    );
+  }
+  const { protocol, metadata } = replayer.requireProtocolAndMetadata(segment.version);
+  checkWriteSupported(protocol, metadata);
+  const cutoff = now - deletedFileRetentionMs(metadata);
+  const removes = [...replayer.tombstones.values()]
+    .filter((r) => (r.deletionTimestamp ?? 0) > cutoff)
+    .map((r): Remove => {
+      // Tombstones in a checkpoint carry no stats or tags (PROTOCOL.md "Checkpoints").
+      const { stats: _stats, tags: _tags, ...rest } = r;
+      return { ...rest, dataChange: false };
+    });
+  const adds = [...replayer.files.values()].map((a): Add => ({ ...a, dataChange: false }));
+  const schema = parseSchema(metadata.schemaString);
+  const mode = columnMappingMode(metadata, protocol);
+  const asStruct = booleanProperty(metadata, 'delta.checkpoint.writeStatsAsStruct', false);
+  const layout: AddLayout = {
+    statsAsJson: booleanProperty(metadata, 'delta.checkpoint.writeStatsAsJson', true),
+    statsParsed: asStruct ? statsParsedType(schema, metadata, mode) : undefined,
+    partitionValuesParsed: asStruct ? partitionValuesParsedType(schema, metadata, mode) : undefined,
+  };
+  const nonFileActions: Action[] = [
+    { protocol },
+    { metaData: metadata },
+    ...[...replayer.txns.values()].map((txn) => ({ txn })),
+    ...[...replayer.domains.values()].map((domainMetadata) => ({ domainMetadata })),
+  ];
+  const v2Supported = (protocol.writerFeatures ?? []).includes('v2Checkpoint');
+  const v2Policy = metadata.configuration['delta.checkpointPolicy']?.toLowerCase() === 'v2';
+  return { version: segment.version, nonFileActions, adds, removes, layout, v2Supported, v2Policy };
+}
+
+/**
+ * Writes a checkpoint of `version` (default: the latest) and points `_last_checkpoint` at it.
+ *
+ * @throws DeltaError `InvalidArgument` for a V2 checkpoint on a table without the `v2Checkpoint`
+ *   feature or a bad `actionsPerSidecar`; as {@link checkpointState}; storage errors.
+ */
+export async function writeCheckpoint(
+  storage: Storage,
+  version?: number,
+  options: CheckpointOptions = {},
+): Promise<CheckpointResult> {
+  const state = await checkpointState(storage, version, options.now ?? Date.now());
+  const format = options.format ?? (state.v2Supported && state.v2Policy ? 'v2' : 'classic');
+  if (format === 'v2' && !state.v2Supported) {
+    throw new DeltaError(
+      'InvalidArgument',
+      `cannot write a V2 checkpoint of ${storage.url}: the table does not support the v2Checkpoint feature`,
+      { help: 'write a classic checkpoint, or enable the feature (delta.checkpointPolicy = v2)' },
+    );
+  }
+  const perSidecar = options.actionsPerSidecar;
+  if (perSidecar !== undefined && (!Number.isSafeInteger(perSidecar) || perSidecar < 1)) {
+    throw new DeltaError(
+      'InvalidArgument',
+      `actionsPerSidecar must be a positive integer, got ${perSidecar}`,
+    );
+  }
+  // A classic-named checkpoint of a V2 table follows the V2 spec too: V2-aware readers then accept
+  // it, and it must not hold sidecars only if a V1 reader could read it, which it cannot anyway.
+  const v2Spec = state.v2Supported;
+  const sidecars =
+    v2Spec && perSidecar !== undefined ? await writeSidecars(storage, state, perSidecar) : undefined;
+  const rows: Record<string, unknown>[] = [];
+  const schema = checkpointSchema(state.layout, v2Spec);
+  const actions: Action[] = [];
+  if (v2Spec) actions.push({ checkpointMetadata: { version: state.version } });
+  actions.push(...state.nonFileActions);
+  if (sidecars) actions.push(...sidecars.actions);
+  for (const action of actions) rows.push(actionRow(action, schema));
+  if (!sidecars) {
+    for (const add of state.adds) rows.push(addRow(add, state.layout));
+    for (const remove of state.removes) rows.push(actionRow({ remove }, schema));
+  }
+  const json = format === 'v2' && options.v2FileFormat === 'json';
+  const key =
+    format === 'v2'
+      ? `${LOG_DIR}${versionPrefix(state.version)}.checkpoint.${randomUUID()}.${json ? 'json' : 'parquet'}`
+      : `${LOG_DIR}${versionPrefix(state.version)}.checkpoint.parquet`;
+  const bytes = json ? ndjsonCheckpoint(actions, state, !sidecars) : parquetOf(schema, rows);
+  const written = await putIfAbsent(storage, key, bytes);
+  const size = actions.length + state.adds.length + state.removes.length;
+  const sizeInBytes = bytes.length + (sidecars?.bytes ?? 0);
+  const numOfAddFiles = state.adds.length;
+  let lastCheckpointUpdated = false;
+  if (options.updateLastCheckpoint !== false) {
+    lastCheckpointUpdated = await updateLastCheckpoint(storage, {
+      version: state.version,
+      size,
+      sizeInBytes,
+      numOfAddFiles,
+    });
+  }
+  return {
+    version: state.version,
+    format,
+    v2Spec,
+    key,
+    sidecars: sidecars?.keys ?? [],
+    size,
+    sizeInBytes,
+    numOfAddFiles,
+    numOfRemoveFiles: state.removes.length,
+    written,
+    lastCheckpointUpdated,
+  };
+}
+
+/** The `_last_checkpoint` content this library writes (PROTOCOL.md "Last Checkpoint File Schema"). */
+export interface LastCheckpointInfo {
+  readonly version: number;
+  readonly size: number;
+  readonly sizeInBytes: number;
+  readonly numOfAddFiles: number;
+}
+
+/**
+ * Overwrites `_last_checkpoint` with `info` unless it already names a newer version. Returns
+ * whether it was written.
+ */
+export async function updateLastCheckpoint(storage: Storage, info: LastCheckpointInfo): Promise<boolean> {
+  const current = await readLastCheckpointHint(storage);
+  if (current !== undefined && current > info.version) return false;
+  await storage.put(LAST_CHECKPOINT_KEY, new TextEncoder().encode(JSON.stringify(info)));
+  return true;
+}
+
+async function putIfAbsent(storage: Storage, key: string, bytes: Uint8Array): Promise<boolean> {
+  try {
+    await storage.put(key, bytes, { ifAbsent: true });
+    return true;
+  } catch (err) {
+    if (isDeltaError(err, 'AlreadyExists')) return false;
+    throw err;
+  }
+}
+
+function parquetOf(
+  schema: ReturnType<typeof checkpointSchema>,
+  rows: readonly Record<string, unknown>[],
+): Uint8Array {
+  return writeParquetBytes(new Table(rowsToBatch(schema, rows)), { compression: 'snappy' });
+}
+
+function ndjsonCheckpoint(
+  actions: readonly Action[],
+  state: CheckpointState,
+  withFiles: boolean,
+): Uint8Array {
+  const lines = actions.map((a) => JSON.stringify(a));
+  if (withFiles) {
+    for (const add of state.adds)
+      lines.push(JSON.stringify({ add: state.layout.statsAsJson ? add : { ...add, stats: undefined } }));
+    for (const remove of state.removes) lines.push(JSON.stringify({ remove }));
+  }
+  return new TextEncoder().encode(`${lines.join('\n')}\n`);
+}
+
+/** Writes the file actions into sidecars of at most `perSidecar` actions; returns their actions. */
+async function writeSidecars(
+  storage: Storage,
+  state: CheckpointState,
+  perSidecar: number,
+): Promise<{ actions: Action[]; keys: string[]; bytes: number }> {
+  const schema = sidecarSchema(state.layout);
+  const rows = [
+    ...state.adds.map((add) => addRow(add, state.layout)),
+    ...state.removes.map((remove) => actionRow({ remove }, schema)),
+  ];
+  const actions: Action[] = [];
+  const keys: string[] = [];
+  let total = 0;
+  for (let start = 0; start < rows.length; start += perSidecar) {
+    const name = `${randomUUID()}.parquet`;
+    const key = `${SIDECAR_DIR}${name}`;
+    const bytes = parquetOf(schema, rows.slice(start, start + perSidecar));
+    await storage.put(key, bytes, { ifAbsent: true });
+    const meta = await storage.head(key);
+    actions.push({
+      sidecar: { path: name, sizeInBytes: bytes.length, modificationTime: meta?.lastModified ?? Date.now() },
+    });
+    keys.push(key);
+    total += bytes.length;
+  }
+  return { actions, keys, bytes: total };
+}
