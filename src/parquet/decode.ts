@@ -3,6 +3,7 @@ import type { ParquetFile, Table } from 'parquet-wasm';
 import { DeltaError, describeError } from '../errors.js';
 import { type DecodedBatch, FfiLayoutError, ffiReadable, readFfiArray, toRecordBatch } from './ffi.js';
 import type { RecordBatch } from 'apache-arrow';
+import { ByteRangeBlob, type ByteSource, bytesSource, isByteSource } from './source.js';
 import { parquetWasm } from './wasm.js';
 
 /**
@@ -105,11 +106,16 @@ export class DecodingFile {
     return this.rowGroups.length;
   }
 
-  /** Opens `bytes`; `CorruptData` naming `source` when the footer or schema cannot be read. */
-  static async open(bytes: Uint8Array, source: string): Promise<DecodingFile> {
+  /**
+   * Opens the file in `bytes` (or read range by range from a {@link ByteSource}); `CorruptData`
+   * naming `source` when the footer or schema cannot be read.
+   */
+  static async open(bytes: Uint8Array | ByteSource, source: string): Promise<DecodingFile> {
     let file: ParquetFile;
     try {
-      file = await parquetWasm().ParquetFile.fromFile(new ByteRangeBlob(bytes) as unknown as Blob);
+      const blob = new ByteRangeBlob(isByteSource(bytes) ? bytes : bytesSource(bytes));
+      // parquet-wasm reads through the `Blob` methods ByteRangeBlob implements; no other is used.
+      file = await parquetWasm().ParquetFile.fromFile(blob as unknown as Blob);
     } catch (err) {
       throw corrupt(`${source} is not a valid Parquet file`, source, err);
     }
@@ -175,30 +181,6 @@ function rowGroupInfo(file: ParquetFile): RowGroupInfo[] {
     return out;
   } finally {
     meta.free();
-  }
-}
-
-/**
- * The part of `Blob` parquet-wasm's `ParquetFile.fromFile` uses (`size`, `slice`, `arrayBuffer`),
- * over bytes already in memory. A real `Blob` would copy the whole file into Blob storage first,
- * and Node's ranged Blob reads (chunked, then concatenated) cost more than decoding; here a range
- * is one copy of exactly the bytes the decoder asks for.
- */
-class ByteRangeBlob {
-  constructor(private readonly bytes: Uint8Array) {}
-
-  get size(): number {
-    return this.bytes.byteLength;
-  }
-
-  slice(start?: number, end?: number): ByteRangeBlob {
-    return new ByteRangeBlob(this.bytes.subarray(start, end));
-  }
-
-  arrayBuffer(): Promise<ArrayBuffer> {
-    // A fresh buffer of exactly this range: for a Node `Buffer`, `slice()` is a view, and its
-    // `.buffer` would be the whole (possibly pooled) allocation.
-    return Promise.resolve(new Uint8Array(this.bytes).buffer);
   }
 }
 

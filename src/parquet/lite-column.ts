@@ -20,8 +20,6 @@ export interface LeafColumn {
   readonly values: unknown[];
 }
 
-const utf8 = new TextDecoder('utf-8');
-
 /** Reads the chunk of `leaf` from the whole-file `bytes`. */
 export function readLeafColumn(bytes: Uint8Array, chunk: LiteChunk, leaf: LiteNode): LeafColumn {
   const kind = leaf.leaf;
@@ -220,16 +218,19 @@ function decodePlain(data: Uint8Array, at: number, kind: LeafKind, n: number, ou
       need(8 * n);
       for (let i = 0; i < n; i++, pos += 8) out.push(view.getFloat64(pos, true));
       return;
-    case 'string':
+    case 'string': {
+      // One native call per string: decoding is most of the cost of a checkpoint (paths, stats).
+      const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
       for (let i = 0; i < n; i++) {
         need(4);
         const len = view.getUint32(pos, true);
         pos += 4;
         need(len);
-        out.push(decodeUtf8(data, pos, pos + len));
+        out.push(text.toString('utf8', pos, pos + len));
         pos += len;
       }
       return;
+    }
   }
 }
 
@@ -240,14 +241,4 @@ function int64(view: DataView, pos: number): number | string {
   const v = hi * 4294967296 + lo;
   if (v >= Number.MIN_SAFE_INTEGER && v <= Number.MAX_SAFE_INTEGER) return v;
   return view.getBigInt64(pos, true).toString();
-}
-
-/** Short ASCII strings (paths, keys, ids) are built directly; decoding them is most of the cost. */
-function decodeUtf8(bytes: Uint8Array, from: number, to: number): string {
-  if (to - from <= 64) {
-    let ascii = true;
-    for (let k = from; k < to; k++) if ((bytes[k] ?? 0) >= 0x80) ascii = false;
-    if (ascii) return String.fromCharCode(...bytes.subarray(from, to));
-  }
-  return utf8.decode(bytes.subarray(from, to));
 }

@@ -45,9 +45,10 @@ export function readParquetValues(bytes: Uint8Array, columns: readonly string[])
     for (const group of file.rowGroups) {
       const base = rows.length;
       for (let r = 0; r < group.numRows; r++) rows.push({});
+      const chunks = new Map(group.chunks.map((c) => [c.path.join('\u0000'), c]));
       for (const top of tops)
         for (const leaf of leaves(top)) {
-          const chunk = group.chunks.find((c) => samePath(c.path, leaf.path));
+          const chunk = chunks.get(leaf.path.join('\u0000'));
           if (chunk === undefined) throw new LiteUnsupported(`no column chunk for ${leaf.path.join('.')}`);
           assemble(rows, base, group.numRows, readLeafColumn(bytes, chunk, leaf), steps(top, leaf));
         }
@@ -65,10 +66,6 @@ function asUnsupported(err: unknown): LiteUnsupported {
   return err instanceof LiteUnsupported
     ? err
     : new LiteUnsupported(err instanceof Error ? err.message : String(err));
-}
-
-function samePath(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((p, i) => p === b[i]);
 }
 
 function leaves(node: LiteNode): LiteNode[] {
@@ -150,6 +147,10 @@ function assemble(
   const counters = new Int32Array(path.length);
   const elementSteps = path.filter((s) => s.slot >= 0);
   const maxDef = path[path.length - 1]?.defLevel ?? 0;
+  if (elementSteps.length === 0 && col.reps === undefined) {
+    assembleFlat(rows, base, numRows, col, path, maxDef);
+    return;
+  }
   let row = base - 1;
   let v = 0;
   for (let i = 0; i < col.count; i++) {
@@ -187,6 +188,43 @@ function assemble(
   }
   if (v !== col.values.length) throw new LiteUnsupported('levels and values of a column disagree');
   if (row !== base + numRows - 1) throw new LiteUnsupported('column has fewer rows than its row group');
+}
+
+/**
+ * {@link assemble} for a leaf with no list or map above it (most checkpoint columns): one slot per
+ * row, every container an object.
+ */
+function assembleFlat(
+  rows: Array<Record<string, unknown>>,
+  base: number,
+  numRows: number,
+  col: LeafColumn,
+  path: Step[],
+  maxDef: number,
+): void {
+  if (col.count !== numRows) throw new LiteUnsupported('column has another row count than its row group');
+  const { defs, values } = col;
+  const last = path.length - 1;
+  let v = 0;
+  for (let i = 0; i < numRows; i++) {
+    const d = defs === undefined ? maxDef : (defs[i] ?? 0);
+    let c = rows[base + i] ?? {};
+    for (let k = 0; k <= last; k++) {
+      const s = path[k];
+      if (s === undefined || d < s.defLevel) break;
+      if (k === last) {
+        c[s.name] = values[v++];
+        break;
+      }
+      let next = c[s.name];
+      if (next === undefined || next === null) {
+        next = {};
+        c[s.name] = next;
+      }
+      c = next as Record<string, unknown>;
+    }
+  }
+  if (v !== values.length) throw new LiteUnsupported('levels and values of a column disagree');
 }
 
 /** Turns assembled map entries (`{key, value}` objects) into records, recursively. */

@@ -35,6 +35,7 @@ beforeAll(() => {
     'parquet/ffi.ts',
     'parquet/protocol.ts',
     'parquet/wasm.ts',
+    'parquet/source.ts',
   ]) {
     const out = ts.transpileModule(readFileSync(join(SRC, file), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },

@@ -9,6 +9,7 @@ import {
   projectSchema,
 } from './decode.js';
 import { type DecoderPool, type PooledFile, sharedDecoderPool } from './pool.js';
+import { type ByteSource, isByteSource } from './source.js';
 import { parquetWasm } from './wasm.js';
 
 /**
@@ -62,22 +63,33 @@ export interface ParquetOpenOptions {
   readonly transfer?: boolean;
 }
 
+/**
+ * Slices a pool worker decodes ahead of the one being consumed. One ahead left a worker idle while
+ * the caller converted another file's slices; more cost memory without gaining more parallelism.
+ */
+const POOL_AHEAD = 3;
+
 /** Files smaller than this decode in-thread: the hop to a worker would cost more than it saves. */
 export const MIN_WORKER_BYTES = 1 << 20;
 
 /**
- * Opens `bytes` as a Parquet file. Errors: `CorruptData` naming `source` when the footer or schema
+ * Opens `bytes` (or a {@link ByteSource} read range by range) as a Parquet file. Errors: `CorruptData` naming `source` when the footer or schema
  * cannot be read.
  */
 export async function openParquetFile(
-  bytes: Uint8Array,
+  bytes: Uint8Array | ByteSource,
   source = '<parquet>',
   options: ParquetOpenOptions = {},
 ): Promise<ParquetFileReader> {
-  const pool = options.workers === true && bytes.byteLength >= MIN_WORKER_BYTES ? sharedDecoderPool() : null;
+  const size = isByteSource(bytes) ? bytes.size : bytes.byteLength;
+  const pool = options.workers === true && size >= MIN_WORKER_BYTES ? sharedDecoderPool() : null;
   // With every worker busy, this thread decodes the file itself (when it is reached) rather than
   // queueing it: that keeps all cores decoding and never waits on a worker that is still starting.
-  if (pool?.hasCapacity()) return PooledFileReader.open(pool, bytes, source, options.transfer === true);
+  if (pool?.hasCapacity()) {
+    // A worker needs the bytes themselves; a fresh whole-file read is ours to transfer.
+    const whole = isByteSource(bytes) ? await bytes.read(0, size) : bytes;
+    return PooledFileReader.open(pool, whole, source, options.transfer === true || whole !== bytes);
+  }
   return new LocalFileReader(await DecodingFile.open(bytes, source));
 }
 
@@ -125,11 +137,21 @@ class PooledFileReader implements ParquetFileReader {
       return p;
     };
     // Started now, not on first iteration, so a file opened ahead is decoded ahead.
-    let next = request(0);
+    const queue: Array<Promise<DecodedRowGroup>> = [];
+    let requested = 0;
+    const top = (): void => {
+      while (queue.length < POOL_AHEAD) {
+        const p = request(requested);
+        if (p === undefined) return;
+        queue.push(p);
+        requested++;
+      }
+    };
+    top();
     return (async function* () {
-      for (let k = 0; next !== undefined; k++) {
-        const decoded = await next;
-        next = request(k + 1);
+      for (let head = queue.shift(); head !== undefined; head = queue.shift()) {
+        const decoded = await head;
+        top();
         yield* materialize(decoded, projected);
       }
     })();

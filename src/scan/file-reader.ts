@@ -1,6 +1,7 @@
 import { type Data, type Field, RecordBatch, Struct, makeData } from 'apache-arrow';
 import { DeltaError } from '../errors.js';
 import { openParquetFile } from '../parquet/read.js';
+import type { ByteSource } from '../parquet/source.js';
 import { parsePartitionValue } from '../protocol/partition.js';
 import type { StructField, StructType } from '../protocol/schema.js';
 import { deltaToArrowSchema, selectFields } from './arrow-schema.js';
@@ -66,12 +67,12 @@ export interface DataFileReader {
 }
 
 /**
- * Opens `bytes` of `file` and starts decoding the columns `plan` needs, so that a scan can open the
- * next files while it is still converting the current one. Same contract and errors as
- * {@link readDataFile}.
+ * Opens `bytes` of `file` (or a {@link ByteSource} read range by range, which keeps the file out
+ * of memory) and starts decoding the columns `plan` needs, so that a scan can open the next files
+ * while it is still converting the current one. Same contract and errors as {@link readDataFile}.
  */
 export async function openDataFile(
-  bytes: Uint8Array,
+  bytes: Uint8Array | ByteSource,
   file: DataFileRef,
   plan: FileReadPlan,
   options: DataFileOptions = {},
