@@ -6,7 +6,8 @@ import { canonicalPathKey } from '../protocol/paths.js';
 import { versionPrefix } from './listing.js';
 import { isPlainPath } from './replay.js';
 import { type LogState, loadSnapshot } from './snapshot.js';
-import { addAction, metadataAction, ndjson, protocolAction, removeAction, writeCommit } from './testing.js';
+import { logArb } from './testing-arbitraries.js';
+import { metadataAction, ndjson, protocolAction, writeCommit } from './testing.js';
 
 /** The obviously-correct model: a Map per reconciled collection, applied in log order. */
 interface Model {
@@ -16,49 +17,6 @@ interface Model {
   protocol: Action['protocol'];
   metadata: Action['metaData'];
 }
-
-const dvs: Array<DeletionVectorDescriptor | undefined> = [
-  undefined,
-  { storageType: 'u', pathOrInlineDv: 'ab^-aqEH.-t@S}K{vb[*k^', offset: 1, sizeInBytes: 10, cardinality: 1 },
-  { storageType: 'u', pathOrInlineDv: 'ab^-aqEH.-t@S}K{vb[*k^', offset: 9, sizeInBytes: 10, cardinality: 2 },
-  {
-    storageType: 'i',
-    pathOrInlineDv: 'wi5b=000010000siXQKl0rr91000f55c8Xg0@@D72lkbi5=-{L',
-    sizeInBytes: 40,
-    cardinality: 6,
-  },
-];
-const pathArb = fc.constantFrom('a.parquet', 'b.parquet', 'p=1/c.parquet', 'p=2/c.parquet', 'd');
-const dvArb = fc.integer({ min: 0, max: dvs.length - 1 }).map((i) => dvs[i]);
-const extra = (dv: DeletionVectorDescriptor | undefined) => (dv ? { deletionVector: dv } : {});
-
-const actionArb: fc.Arbitrary<Action> = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc
-      .tuple(pathArb, dvArb, fc.nat(1000))
-      .map(([p, dv, size]) => addAction(p, { size, ...extra(dv) })),
-  },
-  { weight: 4, arbitrary: fc.tuple(pathArb, dvArb).map(([p, dv]) => removeAction(p, extra(dv))) },
-  { weight: 1, arbitrary: fc.string({ maxLength: 5 }).map((d) => metadataAction({ description: d })) },
-  {
-    weight: 1,
-    arbitrary: fc.integer({ min: 2, max: 6 }).map((w) => protocolAction({ minWriterVersion: w })),
-  },
-  {
-    weight: 2,
-    arbitrary: fc
-      .tuple(fc.constantFrom('app1', 'app2'), fc.nat(50))
-      .map(([appId, version]) => ({ txn: { appId, version } })),
-  },
-  {
-    weight: 2,
-    arbitrary: fc
-      .tuple(fc.constantFrom('d1', 'd2', 'd3'), fc.string({ maxLength: 4 }), fc.boolean())
-      .map(([domain, configuration, removed]) => ({ domainMetadata: { domain, configuration, removed } })),
-  },
-);
-const logArb = fc.array(fc.array(actionArb, { maxLength: 6 }), { minLength: 1, maxLength: 8 });
 
 function dvKey(dv: DeletionVectorDescriptor | null | undefined): string {
   return dv
