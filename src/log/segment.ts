@@ -4,7 +4,7 @@
  * to the target. The commits must be contiguous: replaying across a gap would silently produce a
  * table state that never existed, so a gap is an error naming the missing version.
  */
-import { DeltaError } from '../errors.js';
+import { DeltaError, isDeltaError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
 import {
   type CheckpointSet,
@@ -194,13 +194,14 @@ function chooseCompactions(all: readonly CompactionFile[], first: number, versio
  * table unreadable.
  */
 export async function readLastCheckpointHint(storage: Storage): Promise<number | undefined> {
-  if ((await storage.head(LAST_CHECKPOINT_KEY)) === undefined) return undefined;
   let text: string;
   try {
+    // One read, no stat first: this runs on every open and every latest-version load.
     text = new TextDecoder().decode(await storage.get(LAST_CHECKPOINT_KEY));
-  } catch {
-    // Deleted between head and get (a concurrent cleanup): behave as if there were no hint.
-    return undefined;
+  } catch (err) {
+    // Absent (or deleted by a concurrent cleanup): behave as if there were no hint.
+    if (isDeltaError(err, 'FileNotFound')) return undefined;
+    throw err;
   }
   try {
     const parsed: unknown = JSON.parse(text);

@@ -63,12 +63,6 @@ export interface ParquetOpenOptions {
   readonly transfer?: boolean;
 }
 
-/**
- * Slices a pool worker decodes ahead of the one being consumed. One ahead left a worker idle while
- * the caller converted another file's slices; more cost memory without gaining more parallelism.
- */
-const POOL_AHEAD = 3;
-
 /** Files smaller than this decode in-thread: the hop to a worker would cost more than it saves. */
 export const MIN_WORKER_BYTES = 1 << 20;
 
@@ -137,21 +131,11 @@ class PooledFileReader implements ParquetFileReader {
       return p;
     };
     // Started now, not on first iteration, so a file opened ahead is decoded ahead.
-    const queue: Array<Promise<DecodedRowGroup>> = [];
-    let requested = 0;
-    const top = (): void => {
-      while (queue.length < POOL_AHEAD) {
-        const p = request(requested);
-        if (p === undefined) return;
-        queue.push(p);
-        requested++;
-      }
-    };
-    top();
+    let next = request(0);
     return (async function* () {
-      for (let head = queue.shift(); head !== undefined; head = queue.shift()) {
-        const decoded = await head;
-        top();
+      for (let k = 0; next !== undefined; k++) {
+        const decoded = await next;
+        next = request(k + 1);
         yield* materialize(decoded, projected);
       }
     })();
