@@ -56,7 +56,10 @@ export { writeTable, type WriteOptions } from './ops/write.js';
 export { deleteRows, updateRows, type DeleteOptions, type UpdateOptions } from './ops/dml.js';
 export { mergeRows, type MergeOptions } from './ops/merge.js';
 export { restoreTable, optimizeTable, type RestoreOptions, type OptimizeOptions } from './ops/maintain.js';
-export type { CommonWriteOptions, OperationResult, OperationMetrics } from './ops/run.js';
+export type { CommonWriteOptions, OperationResult, OperationMetrics, PostCommitReport } from './ops/run.js';
+export { writeCheckpoint, type CheckpointOptions, type CheckpointResult } from './log/checkpoint-write.js';
+export { cleanupExpiredLogs, type CleanupOptions, type CleanupResult } from './log/cleanup.js';
+export { vacuum, type VacuumOptions, type VacuumResult } from './table/vacuum.js';
 export type { DataInput } from './write/conform.js';
 export { arrowToDeltaSchema } from './write/schema.js';
 

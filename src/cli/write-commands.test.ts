@@ -56,6 +56,16 @@ describe('delta-ts write commands', () => {
     expect((await run('optimize', table)).code).toBe(0);
     expect((await run('restore', table, '--version', '1')).out).toMatch(/committed version 5/);
     expect(await ids(table)).toEqual([1, 2, 3, 4]);
+
+    expect((await run('checkpoint', table)).out).toMatch(/^checkpoint: version 5 written/);
+    const dry = await run('vacuum', table, '--dry-run', '--retain-hours', '0', '--force');
+    expect(dry.code).toBe(0);
+    expect(dry.out).toMatch(/would delete [1-9]\d* files/);
+    const short = await run('vacuum', table, '--retain-hours', '0');
+    expect(short.code).toBe(1);
+    expect(short.err).toMatch(/help:/);
+    expect((await run('vacuum', table, '--retain-hours', '0', '--force')).out).toMatch(/^vacuum: deleted/);
+    expect(await ids(table)).toEqual([1, 2, 3, 4]);
   });
 
   it('reports a missing input file and a bad option as errors', async () => {

@@ -15,6 +15,8 @@ import type { CommonWriteOptions, OperationResult } from '../ops/run.js';
 import { latestSnapshot, resolveStorage } from '../ops/run.js';
 import { writeTable } from '../ops/write.js';
 import { readInputFile } from '../write/input.js';
+import { writeCheckpoint } from '../log/checkpoint-write.js';
+import { vacuum } from '../table/vacuum.js';
 
 /** Output sink of the commands. */
 export interface WriteCommandIO {
@@ -115,6 +117,8 @@ export function registerWriteCommands(program: Command, io: WriteCommandIO): voi
     report(io, 'optimize', result, opts.json === true);
   });
 
+  registerMaintenance(program, io);
+
   common(
     program
       .command('restore')
@@ -125,6 +129,61 @@ export function registerWriteCommands(program: Command, io: WriteCommandIO): voi
     const result = await restoreTable(location, { ...commonOptions(opts, undefined), version: opts.version });
     report(io, 'restore', result, opts.json === true);
   });
+}
+
+/** Registers `checkpoint` and `vacuum`. */
+function registerMaintenance(program: Command, io: WriteCommandIO): void {
+  program
+    .command('checkpoint')
+    .description('write a checkpoint of the latest version (or --version) and update _last_checkpoint')
+    .argument('<table>', 'table location')
+    .option('--version <n>', 'version to checkpoint (default latest)', parseNonNegativeInt)
+    .option('--json', 'print the result as JSON')
+    .action(async (location: string, opts: { version?: number; json?: boolean }) => {
+      const result = await writeCheckpoint(resolveStorage(location), opts.version);
+      io.stdout(
+        opts.json === true
+          ? `${JSON.stringify(result)}\n`
+          : `checkpoint: version ${result.version} ${result.written ? 'written' : 'already present'} (${result.key}, ${result.size} actions, ${result.numOfAddFiles} files)\n`,
+      );
+    });
+
+  program
+    .command('vacuum')
+    .description('delete data files no version within the retention references')
+    .argument('<table>', 'table location')
+    .option('--dry-run', 'list the files that would be deleted, delete nothing')
+    .option('--retain-hours <h>', 'retention in hours (default: the table’s, 168)', parseNonNegativeInt)
+    .option(
+      '--force',
+      'allow a retention shorter than the table’s (breaks time travel and concurrent readers)',
+    )
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (
+        location: string,
+        opts: { dryRun?: boolean; retainHours?: number; force?: boolean; json?: boolean },
+      ) => {
+        const result = await withProgress(io, 'deleting', (onProgress) =>
+          vacuum(resolveStorage(location), {
+            ...(opts.dryRun === true ? { dryRun: true } : {}),
+            ...(opts.retainHours !== undefined ? { retentionHours: opts.retainHours } : {}),
+            ...(opts.force === true ? { force: true } : {}),
+            ...(onProgress
+              ? { onProgress: (done: number, total: number) => onProgress('files', done, total) }
+              : {}),
+          }),
+        );
+        if (opts.json === true) {
+          io.stdout(`${JSON.stringify(result)}\n`);
+          return;
+        }
+        if (result.dryRun) for (const file of result.files) io.stdout(`${file}\n`);
+        io.stdout(
+          `vacuum: ${result.dryRun ? 'would delete' : 'deleted'} ${result.files.length} files (${result.bytes} bytes) of ${result.scanned} scanned, version ${result.version}\n`,
+        );
+      },
+    );
 }
 
 interface CommonFlags {

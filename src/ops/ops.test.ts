@@ -197,6 +197,27 @@ describe('write operations', () => {
     expect((await rows(s)).map((r) => r.id)).toEqual([1]);
   });
 
+  it('writes a checkpoint every delta.checkpointInterval commits, which replays like the JSON log', async () => {
+    const s = new MemoryStorage('w9');
+    await writeTable(s, orders([0], 'DE'), { properties: { 'delta.checkpointInterval': '5' } });
+    const results = [];
+    for (let id = 1; id <= 6; id++) results.push(await writeTable(s, orders([id], 'DE')));
+    expect(results.map((r) => r.postCommit?.checkpointVersion)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      5,
+      undefined,
+    ]);
+    expect(await s.head('_delta_log/00000000000000000005.checkpoint.parquet')).toBeDefined();
+    const hint = JSON.parse(new TextDecoder().decode(await s.get('_delta_log/_last_checkpoint'))) as {
+      version: number;
+    };
+    expect(hint.version).toBe(5);
+    expect((await rows(s)).map((r) => r.id)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+
   it('is exactly-once per (appId, version)', async () => {
     const s = new MemoryStorage('w8');
     await writeTable(s, orders([1], 'DE'));

@@ -4,7 +4,10 @@
  * operation again on a fresh snapshot after a conflict. Afterwards the post-commit hooks run:
  * a checkpoint every `delta.checkpointInterval` versions and log cleanup.
  */
-import { DeltaError, isDeltaError } from '../errors.js';
+import { DeltaError, describeError, isDeltaError } from '../errors.js';
+import { writeCheckpoint } from '../log/checkpoint-write.js';
+import { cleanupExpiredLogs } from '../log/cleanup.js';
+import type { Metadata } from '../protocol/actions.js';
 import { loadSnapshot } from '../log/snapshot.js';
 import { openStorage } from '../storage/open.js';
 import type { S3StorageOptions } from '../storage/s3.js';
@@ -39,8 +42,24 @@ export interface CommonWriteOptions {
 /** What an operation reports besides its commit outcome. */
 export type OperationMetrics = Readonly<Record<string, number>>;
 
+/** What ran after a commit: the checkpoint it was due for, or why that failed. */
+export interface PostCommitReport {
+  /** Version of the checkpoint written after the commit, when one was due. */
+  readonly checkpointVersion?: number;
+  /** Log files deleted by expired-log cleanup after the checkpoint. */
+  readonly logFilesDeleted?: number;
+  /**
+   * A post-commit failure. The commit itself stands; a missing checkpoint only makes the next
+   * snapshot load replay more JSON, so this is reported rather than thrown.
+   */
+  readonly error?: DeltaError;
+}
+
 /** The result of a write operation: the commit outcome plus the operation's metrics. */
-export type OperationResult = CommitOutcome & { readonly metrics: OperationMetrics };
+export type OperationResult = CommitOutcome & {
+  readonly metrics: OperationMetrics;
+  readonly postCommit?: PostCommitReport;
+};
 
 /** The storage behind a location or an already-open store. */
 export function resolveStorage(location: string | Storage, s3?: S3StorageOptions): Storage {
@@ -114,7 +133,9 @@ export async function runOperation(
     const outcome = await txn.commit();
     if (outcome.status === 'conflict' && round < retries) continue;
     if (outcome.status === 'committed' && options.skipCheckpoint !== true) {
-      await afterCommit(storage, outcome.version, outcome.actions);
+      const metadata = outcome.actions.find((a) => a.metaData)?.metaData ?? snapshot?.metadata;
+      const postCommit = await afterCommit(storage, outcome.version, metadata, now());
+      if (postCommit) return { ...outcome, metrics, postCommit };
     }
     return { ...outcome, metrics };
   }
@@ -127,9 +148,36 @@ function stringifyMetrics(m: OperationMetrics): Record<string, string> {
   return out;
 }
 
-/** Post-commit work: nothing yet; the checkpoint writer plugs in here. */
+/**
+ * Post-commit hooks: a checkpoint every `delta.checkpointInterval` versions (default 10, as
+ * Spark and delta-rs), then expired-log cleanup (which honours `delta.enableExpiredLogCleanup`
+ * and `delta.logRetentionDuration` itself). A checkpoint is only ever written for the version
+ * this writer just committed, so it never describes a commit that does not exist.
+ */
 async function afterCommit(
-  _storage: Storage,
-  _version: number,
-  _actions: readonly unknown[],
-): Promise<void> {}
+  storage: Storage,
+  version: number,
+  metadata: Metadata | undefined,
+  now: number,
+): Promise<PostCommitReport | undefined> {
+  const configured = Number(metadata?.configuration['delta.checkpointInterval']);
+  const interval = Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_CHECKPOINT_INTERVAL;
+  if (version === 0 || version % interval !== 0) return undefined;
+  try {
+    const checkpoint = await writeCheckpoint(storage, version, { now });
+    const cleanup = await cleanupExpiredLogs(storage, { now });
+    return { checkpointVersion: checkpoint.version, logFilesDeleted: cleanup.deleted.length };
+  } catch (err) {
+    const error = isDeltaError(err)
+      ? err
+      : new DeltaError(
+          'StorageError',
+          `post-commit checkpoint of version ${version} failed: ${describeError(err)}`,
+          { cause: err },
+        );
+    return { error };
+  }
+}
+
+/** Commits between automatic checkpoints when the table does not set `delta.checkpointInterval`. */
+export const DEFAULT_CHECKPOINT_INTERVAL = 10;

@@ -17,6 +17,9 @@ import type { Storage } from '../storage/storage.js';
 import { ChangeScan, type ChangesOptions } from './changes.js';
 import { Scan, type ScanOptions, type ScanSource } from './scan.js';
 import { Snapshot } from './snapshot.js';
+import { type VacuumOptions, type VacuumResult, vacuum } from './vacuum.js';
+import { type CheckpointOptions, type CheckpointResult, writeCheckpoint } from '../log/checkpoint-write.js';
+import { type CleanupOptions, type CleanupResult, cleanupExpiredLogs } from '../log/cleanup.js';
 import { type DeleteOptions, type UpdateOptions, deleteRows, updateRows } from '../ops/dml.js';
 import { type OptimizeOptions, type RestoreOptions, optimizeTable, restoreTable } from '../ops/maintain.js';
 import { type MergeOptions, mergeRows } from '../ops/merge.js';
@@ -206,6 +209,21 @@ export class DeltaTable implements ScanSource {
   /** Compacts small files; see {@link OptimizeOptions}. */
   optimize(options: Omit<OptimizeOptions, 's3'> = {}): Promise<OperationResult> {
     return optimizeTable(this.storage, options);
+  }
+
+  /** Writes a checkpoint of `version` (default latest) and updates `_last_checkpoint`. */
+  checkpoint(version?: number, options: CheckpointOptions = {}): Promise<CheckpointResult> {
+    return writeCheckpoint(this.storage, version, options);
+  }
+
+  /** Deletes unreferenced data files older than the retention; see {@link VacuumOptions}. */
+  vacuum(options: VacuumOptions = {}): Promise<VacuumResult> {
+    return vacuum(this.storage, options);
+  }
+
+  /** Deletes log files older than `delta.logRetentionDuration` that no retained version needs. */
+  cleanupLogs(options: CleanupOptions = {}): Promise<CleanupResult> {
+    return cleanupExpiredLogs(this.storage, options);
   }
 
   /** The change data feed between two versions; see {@link ChangesOptions}. */
