@@ -28,11 +28,6 @@ export const SKIPS: readonly Skip[] = [
     reason:
       'delta-rs 1.6.6 does not implement the vacuumProtocolCheck reader feature and refuses the table (before and after delta-ts writes); Spark reads it',
   },
-  {
-    match: 'write-reverse/fixture:delta-rs/cdc_ict_table#checkpoint',
-    reason:
-      'reader fault (src/log/reconstruct.ts): a snapshot whose version is a checkpoint with no later commit gets no commitInfo, so an in-commit-timestamp table fails to load with InvalidLog "commit N has no commitInfo.inCommitTimestamp"; reported to the lead',
-  },
 ];
 
 /** The skip covering case `id`, if any. */

@@ -9,7 +9,7 @@ import { type StructType, parseSchema } from '../protocol/schema.js';
 import type { Storage } from '../storage/storage.js';
 import { listLog } from './listing.js';
 import { type Reconstructed, reconstruct } from './reconstruct.js';
-import { ictEnablementVersion, versionAtTimestamp } from './timestamps.js';
+import { ictEnablementVersion, readCommitInfo, versionAtTimestamp } from './timestamps.js';
 
 /** The reconciled state of one table version (PROTOCOL.md "Action Reconciliation"). */
 export interface LogState {
@@ -87,6 +87,11 @@ export async function loadSnapshot(
     useCompactions: options.useCompactions,
     listing,
   });
+  if (r.commitInfo === undefined && r.segment.tip && r.segment.checkpoint && r.segment.commits.length === 0) {
+    // The checkpoint is at the snapshot version, so commit N was not replayed; its commitInfo (the
+    // in-commit timestamp above all) is still the snapshot's, and the file usually still exists.
+    return buildState({ ...r, commitInfo: await readCommitInfo(storage, r.segment.tip) });
+  }
   return buildState(r);
 }
 

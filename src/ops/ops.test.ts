@@ -218,6 +218,20 @@ describe('write operations', () => {
     expect((await rows(s)).map((r) => r.id)).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 
+  it('opens a table with in-commit timestamps whose latest version is a checkpoint', async () => {
+    const s = new MemoryStorage('w10');
+    await writeTable(s, orders([0], 'DE'), {
+      properties: { 'delta.enableInCommitTimestamps': 'true', 'delta.checkpointInterval': '2' },
+    });
+    await writeTable(s, orders([1], 'DE'));
+    const last = await writeTable(s, orders([2], 'DE'));
+    expect(last.postCommit?.checkpointVersion).toBe(2);
+    const ict = last.status === 'committed' ? last.actions[0]?.commitInfo?.inCommitTimestamp : undefined;
+    const snap = await (await DeltaTable.open(s)).snapshot();
+    expect(snap.version).toBe(2);
+    expect(snap.timestamp).toBe(ict);
+  });
+
   it('is exactly-once per (appId, version)', async () => {
     const s = new MemoryStorage('w8');
     await writeTable(s, orders([1], 'DE'));
