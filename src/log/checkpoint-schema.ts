@@ -9,14 +9,11 @@
  * writer's Arrow column builder (`columnData`) can build it; plain JSON-shaped actions become the
  * builder's value representation (bigint for longs, `[key, value]` pairs for maps) here.
  */
-import { type Data, makeData, RecordBatch, Struct } from 'apache-arrow';
 import type { Action, Add, Metadata } from '../protocol/actions.js';
 import type { ColumnMappingMode } from '../protocol/features.js';
 import { parsePartitionValue } from '../protocol/partition.js';
 import type { DataType, MapType, StructField, StructType } from '../protocol/schema.js';
 import { physicalName } from '../scan/column-mapping.js';
-import { columnData } from '../write/columns.js';
-import { physicalArrowSchema } from '../write/physical.js';
 
 const STRING: DataType = { type: 'string' };
 const LONG: DataType = { type: 'long' };
@@ -266,13 +263,20 @@ export function actionRow(action: Action, schema: StructType): Record<string, un
   return row;
 }
 
+/** `addType` per layout: a checkpoint converts every live file with the same one. */
+const addTypes = new WeakMap<AddLayout, StructType>();
+
 /**
  * The `add` with its parsed columns, for a layout that has them: `stats_parsed` from the JSON
  * statistics, `partitionValues_parsed` from the serialised partition values (by physical name).
  * Both are built in the builder's representation already, so they pass through unchanged.
  */
 export function addRow(add: Add, layout: AddLayout): Record<string, unknown> {
-  const type = addType(layout);
+  let type = addTypes.get(layout);
+  if (type === undefined) {
+    type = addType(layout);
+    addTypes.set(layout, type);
+  }
   const plain: Record<string, unknown> = {
     ...add,
     stats_parsed: undefined,
@@ -298,22 +302,4 @@ export function addRow(add: Add, layout: AddLayout): Record<string, unknown> {
     out['partitionValues_parsed'] = values;
   }
   return { add: out };
-}
-
-/** Builds one Arrow record batch of `schema` from builder rows (see {@link actionRow}). */
-export function rowsToBatch(schema: StructType, rows: readonly Record<string, unknown>[]): RecordBatch {
-  const arrow = physicalArrowSchema(schema, 'none', []);
-  const children: Data[] = schema.fields.map((f, k) => {
-    const arrowField = arrow.fields[k];
-    if (arrowField === undefined) throw new TypeError(`no Arrow field for checkpoint column ${f.name}`);
-    return columnData(
-      f.type,
-      arrowField.type,
-      rows.map((r) => r[f.name] ?? null),
-    );
-  });
-  return new RecordBatch(
-    arrow,
-    makeData({ type: new Struct(arrow.fields), length: rows.length, nullCount: 0, children }),
-  );
 }

@@ -25,7 +25,7 @@ import { Table } from 'apache-arrow';
 import { DeltaError, isDeltaError } from '../errors.js';
 import type { Action, Add, Remove } from '../protocol/actions.js';
 import { columnMappingMode } from '../protocol/features.js';
-import { parseSchema } from '../protocol/schema.js';
+import { parseSchema, type StructType } from '../protocol/schema.js';
 import { writeParquetBytes } from '../parquet/write.js';
 import type { Storage } from '../storage/storage.js';
 import { checkWriteSupported } from '../write/protocol.js';
@@ -35,10 +35,10 @@ import {
   addRow,
   checkpointSchema,
   partitionValuesParsedType,
-  rowsToBatch,
   sidecarSchema,
   statsParsedType,
 } from './checkpoint-schema.js';
+import { rowsToBatch } from './checkpoint-arrow.js';
 import { LAST_CHECKPOINT_KEY, LOG_DIR, SIDECAR_DIR, versionPrefix } from './listing.js';
 import { reconstruct } from './reconstruct.js';
 import { booleanProperty, deletedFileRetentionMs } from './retention.js';
@@ -187,23 +187,23 @@ export async function writeCheckpoint(
   const v2Spec = state.v2Supported;
   const sidecars =
     v2Spec && perSidecar !== undefined ? await writeSidecars(storage, state, perSidecar) : undefined;
-  const rows: Record<string, unknown>[] = [];
   const schema = checkpointSchema(state.layout, v2Spec);
   const actions: Action[] = [];
   if (v2Spec) actions.push({ checkpointMetadata: { version: state.version } });
   actions.push(...state.nonFileActions);
   if (sidecars) actions.push(...sidecars.actions);
-  for (const action of actions) rows.push(actionRow(action, schema));
+  // One batch per action type: most columns of each are then all-null and cost nothing to build.
+  const groups = [actions.map((action) => actionRow(action, schema))];
   if (!sidecars) {
-    for (const add of state.adds) rows.push(addRow(add, state.layout));
-    for (const remove of state.removes) rows.push(actionRow({ remove }, schema));
+    groups.push(state.adds.map((add) => addRow(add, state.layout)));
+    groups.push(state.removes.map((remove) => actionRow({ remove }, schema)));
   }
   const json = format === 'v2' && options.v2FileFormat === 'json';
   const key =
     format === 'v2'
       ? `${LOG_DIR}${versionPrefix(state.version)}.checkpoint.${randomUUID()}.${json ? 'json' : 'parquet'}`
       : `${LOG_DIR}${versionPrefix(state.version)}.checkpoint.parquet`;
-  const bytes = json ? ndjsonCheckpoint(actions, state, !sidecars) : parquetOf(schema, rows);
+  const bytes = json ? ndjsonCheckpoint(actions, state, !sidecars) : parquetOf(schema, groups);
   const written = await putIfAbsent(storage, key, bytes);
   const size = actions.length + state.adds.length + state.removes.length;
   const sizeInBytes = bytes.length + (sidecars?.bytes ?? 0);
@@ -261,11 +261,14 @@ async function putIfAbsent(storage: Storage, key: string, bytes: Uint8Array): Pr
   }
 }
 
+/** Encodes row groups (each of one action type, empty ones skipped) as one Parquet file. */
 function parquetOf(
-  schema: ReturnType<typeof checkpointSchema>,
-  rows: readonly Record<string, unknown>[],
+  schema: StructType,
+  groups: ReadonlyArray<readonly Record<string, unknown>[]>,
 ): Uint8Array {
-  return writeParquetBytes(new Table(rowsToBatch(schema, rows)), { compression: 'snappy' });
+  const nonEmpty = groups.filter((g) => g.length > 0);
+  const batches = (nonEmpty.length > 0 ? nonEmpty : [[]]).map((g) => rowsToBatch(schema, g));
+  return writeParquetBytes(new Table(batches), { compression: 'snappy' });
 }
 
 function ndjsonCheckpoint(
@@ -299,7 +302,8 @@ async function writeSidecars(
   for (let start = 0; start < rows.length; start += perSidecar) {
     const name = `${randomUUID()}.parquet`;
     const key = `${SIDECAR_DIR}${name}`;
-    const bytes = parquetOf(schema, rows.slice(start, start + perSidecar));
+    const slice = rows.slice(start, start + perSidecar);
+    const bytes = parquetOf(schema, [slice.filter((r) => 'add' in r), slice.filter((r) => !('add' in r))]);
     await storage.put(key, bytes, { ifAbsent: true });
     const meta = await storage.head(key);
     actions.push({
