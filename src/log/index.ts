@@ -21,3 +21,21 @@ export {
 export { type LogSegment, hintedLogEntryExists, selectSegment } from './segment.js';
 export { dvUniqueId } from './replay.js';
 export { ictEnablementVersion } from './timestamps.js';
+export {
+  type CheckpointOptions,
+  type CheckpointResult,
+  type LastCheckpointInfo,
+  checkpointState,
+  updateLastCheckpoint,
+  writeCheckpoint,
+} from './checkpoint-write.js';
+export { type CleanupOptions, type CleanupResult, cleanupExpiredLogs, cutoffCheckpoint } from './cleanup.js';
+export {
+  DEFAULT_DELETED_FILE_RETENTION,
+  DEFAULT_LOG_RETENTION,
+  DELETED_FILE_RETENTION_KEY,
+  LOG_RETENTION_KEY,
+  deletedFileRetentionMs,
+  logRetentionMs,
+  parseInterval,
+} from './retention.js';
