@@ -18,9 +18,15 @@ import { constantData } from '../scan/constant.js';
 import type { Storage } from '../storage/storage.js';
 import type { Snapshot } from '../table/snapshot.js';
 import { DeltaTable } from '../table/table.js';
-import { addMayMatch } from '../txn/conflicts.js';
 import { checkRows, checkWritable } from './guards.js';
-import { and, fetchFileAndDv, onlyPartitionColumns, removeOf, rewriteFiles } from './rewrite.js';
+import {
+  and,
+  filesMatching,
+  onlyPartitionColumns,
+  removeOf,
+  rewriteFiles,
+  rewriteMetrics,
+} from './rewrite.js';
 import {
   type CommonWriteOptions,
   type OperationMetrics,
@@ -62,9 +68,7 @@ export function deleteRows(
       const snap = requireSnapshot(txn.snapshot);
       checkWritable(snap, 'DELETE');
       const predicate = options.where === undefined ? undefined : toExpr(options.where, snap);
-      const candidates = predicate
-        ? snap.files.filter((f) => addMayMatch(snap, f, predicate))
-        : [...snap.files];
+      const candidates = filesMatching(snap, predicate);
       txn.recordRead(predicate ?? true, candidates);
       const at = now();
       if (
@@ -82,10 +86,9 @@ export function deleteRows(
       }
       const table = await DeltaTable.open(storage);
       const { actions, stats } = await rewriteFiles(
-        storage,
+        table,
         snap,
         candidates,
-        (add) => fetchFileAndDv(table, add),
         (batch, live) => ({ touched: and(evaluatePredicate(predicate, batch), live) }),
         {
           now: at,
@@ -95,13 +98,7 @@ export function deleteRows(
       );
       if (stats.rowsTouched === 0) return undefined;
       txn.stage(...actions);
-      return {
-        numDeletedRows: stats.rowsTouched,
-        numRemovedFiles: stats.filesRemoved,
-        numAddedFiles: stats.filesAdded,
-        numCopiedRows: stats.rowsCopied,
-        numDeletionVectorsAdded: stats.deletionVectorsAdded,
-      };
+      return rewriteMetrics(stats, 'numDeletedRows');
     },
   );
 }
@@ -122,16 +119,13 @@ export function updateRows(location: string | Storage, options: UpdateOptions): 
       checkWritable(snap, 'UPDATE');
       const assign = compileAssignments(snap, options.set);
       const predicate = options.where === undefined ? undefined : toExpr(options.where, snap);
-      const candidates = predicate
-        ? snap.files.filter((f) => addMayMatch(snap, f, predicate))
-        : [...snap.files];
+      const candidates = filesMatching(snap, predicate);
       txn.recordRead(predicate ?? true, candidates);
       const table = await DeltaTable.open(storage);
       const { actions, stats } = await rewriteFiles(
-        storage,
+        table,
         snap,
         candidates,
-        (add) => fetchFileAndDv(table, add),
         (batch, live) => {
           const touched = predicate ? and(evaluatePredicate(predicate, batch), live) : live;
           const replaced = assign(filterBatch(batch, touched));
@@ -146,13 +140,7 @@ export function updateRows(location: string | Storage, options: UpdateOptions): 
       );
       if (stats.rowsTouched === 0) return undefined;
       txn.stage(...actions);
-      return {
-        numUpdatedRows: stats.rowsTouched,
-        numRemovedFiles: stats.filesRemoved,
-        numAddedFiles: stats.filesAdded,
-        numCopiedRows: stats.rowsCopied,
-        numDeletionVectorsAdded: stats.deletionVectorsAdded,
-      };
+      return rewriteMetrics(stats, 'numUpdatedRows');
     },
   );
 }

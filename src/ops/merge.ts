@@ -18,13 +18,12 @@ import { findField, type StructType } from '../protocol/schema.js';
 import type { Storage } from '../storage/storage.js';
 import type { Snapshot } from '../table/snapshot.js';
 import { DeltaTable } from '../table/table.js';
-import { addMayMatch } from '../txn/conflicts.js';
 import { conformBatch, type DataInput, toBatches } from '../write/conform.js';
 import { arrowToDeltaSchema } from '../write/schema.js';
 import { writeChangeFiles, writeDataBatches } from './files.js';
 import { checkRows, checkWritable } from './guards.js';
 import { requireSnapshot } from './dml.js';
-import { fetchFileAndDv, rewriteFiles } from './rewrite.js';
+import { filesMatching, rewriteFiles } from './rewrite.js';
 import {
   type CommonWriteOptions,
   type OperationMetrics,
@@ -77,7 +76,7 @@ export function mergeRows(
       if (materialized.every((b) => b.numRows === 0)) return undefined;
       const plan = planSource(snap, materialized, options);
       const prune = keyRangePredicate(snap, plan);
-      const candidates = prune ? snap.files.filter((f) => addMayMatch(snap, f, prune)) : [...snap.files];
+      const candidates = filesMatching(snap, prune);
       txn.recordRead(prune ?? true, candidates);
       const at = now();
       const matched = new Uint8Array(plan.rows);
@@ -86,10 +85,9 @@ export function mergeRows(
       const table = await DeltaTable.open(storage);
       const keyIndexes = options.on.map((k) => columnIndex(snap.schema, k));
       const { actions, stats } = await rewriteFiles(
-        storage,
+        table,
         snap,
         candidates,
-        (add) => fetchFileAndDv(table, add),
         (batch, live) => {
           const touched = new Uint8Array(batch.numRows);
           const deletes = new Uint8Array(batch.numRows);

@@ -16,9 +16,9 @@ import { RoaringSet } from '../protocol/dv/dv.js';
 import { openDataFile } from '../scan/file-reader.js';
 import type { Snapshot } from '../table/snapshot.js';
 import type { DeltaTable } from '../table/table.js';
+import { addMayMatch } from '../txn/conflicts.js';
 import type { Expr } from '../expr/ast.js';
 import { referencedColumns } from '../expr/columns.js';
-import type { Storage } from '../storage/storage.js';
 import { type ChangeType, writeChangeFiles, writeDataBatches, writeDeletionVector } from './files.js';
 
 /** What an operation does with one batch of a file (all rows, deleted ones included). */
@@ -64,6 +64,22 @@ export function usesDeletionVectors(snap: Snapshot): boolean {
   );
 }
 
+/** The live files that may hold rows matching `predicate` (all of them without one). */
+export function filesMatching(snap: Snapshot, predicate: Expr | undefined): Add[] {
+  return predicate ? snap.files.filter((f) => addMayMatch(snap, f, predicate)) : [...snap.files];
+}
+
+/** The commitInfo metrics every row-rewriting operation reports, under Spark's names. */
+export function rewriteMetrics(stats: RewriteStats, rowsName: string): Record<string, number> {
+  return {
+    [rowsName]: stats.rowsTouched,
+    numRemovedFiles: stats.filesRemoved,
+    numAddedFiles: stats.filesAdded,
+    numCopiedRows: stats.rowsCopied,
+    numDeletionVectorsAdded: stats.deletionVectorsAdded,
+  };
+}
+
 /** Whether commits to this snapshot must write change data. */
 export function writesChangeData(snap: Snapshot): boolean {
   return snap.properties['delta.enableChangeDataFeed'] === 'true';
@@ -74,13 +90,13 @@ export function writesChangeData(snap: Snapshot): boolean {
  * the result, plus totals. Files no row of which is touched produce no action.
  */
 export async function rewriteFiles(
-  storage: Storage,
+  table: DeltaTable,
   snap: Snapshot,
   files: readonly Add[],
-  fetch: (add: Add) => Promise<{ bytes: Uint8Array; deleted: { has(i: number): boolean } | undefined }>,
   decide: Decide,
   options: RewriteOptions,
 ): Promise<{ actions: Action[]; stats: RewriteStats }> {
+  const storage = table.storage;
   const stats: RewriteStats = {
     filesRemoved: 0,
     filesAdded: 0,
@@ -100,7 +116,7 @@ export async function rewriteFiles(
   };
   let done = 0;
   for (const add of files) {
-    const { bytes, deleted } = await fetch(add);
+    const { bytes, deleted } = await fetchFileAndDv(table, add);
     const reader = await openDataFile(bytes, { path: add.path, partitionValues: add.partitionValues }, plan);
     const kept: RecordBatch[] = [];
     const touchedRows: RecordBatch[] = [];

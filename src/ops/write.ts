@@ -19,14 +19,13 @@ import { type StructType, parseSchema, typeToJson } from '../protocol/schema.js'
 import type { Storage } from '../storage/storage.js';
 import type { Snapshot } from '../table/snapshot.js';
 import { DeltaTable } from '../table/table.js';
-import { addMayMatch } from '../txn/conflicts.js';
 import { assignColumnMapping, MAX_COLUMN_ID_KEY } from '../write/column-mapping.js';
 import { conformData, type DataInput, toBatches } from '../write/conform.js';
 import { minimalProtocol } from '../write/protocol.js';
 import { arrowToDeltaSchema } from '../write/schema.js';
 import { type FileOptions, writeDataBatches } from './files.js';
 import { checkRows, checkWritable } from './guards.js';
-import { and, fetchFileAndDv, onlyPartitionColumns, removeOf, rewriteFiles } from './rewrite.js';
+import { and, filesMatching, onlyPartitionColumns, removeOf, rewriteFiles } from './rewrite.js';
 import { type CommonWriteOptions, type OperationResult, resolveStorage, runOperation } from './run.js';
 
 /** Options of {@link writeTable}. */
@@ -147,16 +146,15 @@ export function writeTable(
       let removed = 0;
       if (snap && mode === 'overwrite') {
         const selective = where !== undefined && options.overwriteSchema !== true;
-        const victims = selective ? snap.files.filter((f) => addMayMatch(snap, f, where)) : [...snap.files];
+        const victims = selective ? filesMatching(snap, where) : [...snap.files];
         txn.recordRead(where ?? true, victims);
         if (selective && !onlyPartitionColumns(where, snap)) {
           // Rows matching the predicate are deleted from files that also hold other rows.
           const table = await DeltaTable.open(storage);
           const { actions } = await rewriteFiles(
-            storage,
+            table,
             snap,
             victims,
-            (add) => fetchFileAndDv(table, add),
             (batch, live) => ({ touched: and(evaluatePredicate(where, batch), live) }),
             { now: at, touchedChange: 'delete' },
           );
