@@ -14,6 +14,7 @@ import type { S3StorageOptions } from '../storage/s3.js';
 import type { Storage } from '../storage/storage.js';
 import { Snapshot } from '../table/snapshot.js';
 import type { IsolationLevel } from '../txn/conflicts.js';
+import { ensureSafeCommits } from '../txn/probe.js';
 import { type CommitOutcome, Transaction } from '../txn/transaction.js';
 
 /** Options shared by every write operation. */
@@ -100,6 +101,9 @@ export async function runOperation(
 ): Promise<OperationResult> {
   const retries = options.retryOnConflict ?? 0;
   const now = options.clock ?? Date.now;
+  // Probe before the body writes any data file: a store that will be refused must not be left
+  // holding orphans.
+  await ensureSafeCommits(storage, { singleWriter: options.singleWriter });
   for (let round = 0; ; round++) {
     const snapshot = await latestSnapshot(storage);
     if (!snapshot && operation.requireTable !== false) {
