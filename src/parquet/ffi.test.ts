@@ -49,36 +49,49 @@ const TABLES = [
 ];
 
 describe('C data interface export', () => {
-  it.each(TABLES)('%s: decodes every file exactly as the IPC path does', async (table) => {
-    const files = dataFiles(join(GOLDEN, table));
-    expect(files.length).toBeGreaterThan(0);
-    let viaFfi = 0;
-    let expectFfi = false;
-    for (const path of files) {
-      const bytes = new Uint8Array(readFileSync(path));
-      const expected = rowsOf(tableFromIPC(readParquet(bytes).intoIPCStream()).batches);
-      const file = await DecodingFile.open(bytes, path);
-      expectFfi ||= ffiReadable(new Struct(file.schema.fields));
-      try {
-        const actual: RecordBatch[] = [];
-        for (let rg = 0; rg < file.numRowGroups; rg++) {
-          // Small batches, so that multi-batch row groups are exercised too.
-          const decoded = await file.decode(rg, { batchSize: 257 });
-          if (decoded.kind === 'ffi') viaFfi++;
-          for (const b of materialize(decoded, file.schema)) actual.push(b);
+  it.each(TABLES)(
+    '%s: decodes every file exactly as the IPC path does',
+    async (table) => {
+      const files = dataFiles(join(GOLDEN, table));
+      expect(files.length).toBeGreaterThan(0);
+      let viaFfi = 0;
+      let expectFfi = false;
+      for (const path of files) {
+        const bytes = new Uint8Array(readFileSync(path));
+        const expected = rowsOf(tableFromIPC(readParquet(bytes).intoIPCStream()).batches);
+        const file = await DecodingFile.open(bytes, path);
+        expectFfi ||= ffiReadable(new Struct(file.schema.fields));
+        try {
+          const actual: RecordBatch[] = [];
+          for (let rg = 0; rg < file.numRowGroups; rg++) {
+            // Small batches, so that multi-batch row groups are exercised too.
+            const decoded = await file.decode(rg, { batchSize: 257 });
+            if (decoded.kind === 'ffi') viaFfi++;
+            for (const b of materialize(decoded, file.schema)) actual.push(b);
+          }
+          for (const b of actual)
+            expect(String(b.schema.fields.map((f) => f.type))).toBe(
+              String(file.schema.fields.map((f) => f.type)),
+            );
+          // A plain loop: the deep-equality diff of a million strings is slower than decoding them.
+          const got = rowsOf(actual);
+          expect(got.length).toBe(expected.length);
+          const firstDifference = got.findIndex((row, i) => row !== expected[i]);
+          expect(
+            firstDifference === -1
+              ? null
+              : { row: firstDifference, got: got[firstDifference], expected: expected[firstDifference] },
+          ).toBeNull();
+        } finally {
+          file.close();
         }
-        for (const b of actual)
-          expect(String(b.schema.fields.map((f) => f.type))).toBe(
-            String(file.schema.fields.map((f) => f.type)),
-          );
-        expect(rowsOf(actual)).toEqual(expected);
-      } finally {
-        file.close();
       }
-    }
-    // The point of the test is the export path: it must be taken wherever the layout allows.
-    expect(viaFfi > 0).toBe(expectFfi);
-  });
+      // The point of the test is the export path: it must be taken wherever the layout allows.
+      expect(viaFfi > 0).toBe(expectFfi);
+      // parquet-decimal-dictionaries holds a million rows, decoded and compared twice.
+    },
+    120_000,
+  );
 
   it('projects columns in file order and reads zero columns as row counts', async () => {
     const [path = ''] = dataFiles(join(GOLDEN, 'data-reader-primitives'));
