@@ -48,9 +48,17 @@ function git(repo: string, args: string[]): string {
   }
 }
 
-/** Gathers the machine facts; engine runtime versions come from what the engine processes reported. */
-export function machineInfo(repo: string, results: readonly CaseResult[], loadBefore: string): MachineInfo {
-  const runtimes = new Set<string>();
+/**
+ * Gathers the machine facts; engine runtime versions come from what the engine processes reported
+ * (`extraRuntimes`: those of engines outside `results`, as `engine: runtime`).
+ */
+export function machineInfo(
+  repo: string,
+  results: readonly CaseResult[],
+  loadBefore: string,
+  extraRuntimes: readonly string[] = [],
+): MachineInfo {
+  const runtimes = new Set<string>(extraRuntimes);
   for (const c of results)
     for (const r of c.results) for (const run of r.runs) runtimes.add(`${run.engine}: ${run.runtime}`);
   if (![...runtimes].some((r) => r.startsWith('delta-ts'))) runtimes.add(`delta-ts: Node ${process.version}`);

@@ -1,10 +1,13 @@
 /**
  * Renders benchmark results as `bench/RESULTS.md`: machine, method, the project's targets with
- * met / not met, then one table per case. Ratios are always delta-ts / delta-rs.
+ * met / not met, then one table per case, reads first, then writes (`bench/write/report.ts`).
+ * Ratios are always delta-ts / delta-rs.
  */
 import type { BenchCase, EngineOp } from './cases.js';
 import type { MachineInfo } from './machine.js';
 import type { EngineResult } from './result.js';
+import { writeMethodLines, writeResultSections, writeTargetRows } from './write/report.js';
+import type { WriteCaseResult } from './write/run.js';
 
 /** All runs of one engine op in one case, and the failures that stopped it, if any. */
 export interface OpRuns {
@@ -160,7 +163,12 @@ function caseSection(c: CaseResult): string[] {
 }
 
 /** The whole `RESULTS.md`. */
-export function renderReport(machine: MachineInfo, results: readonly CaseResult[], seconds: number): string {
+export function renderReport(
+  machine: MachineInfo,
+  results: readonly CaseResult[],
+  seconds: number,
+  writes: readonly WriteCaseResult[] = [],
+): string {
   const lines = [
     '# Benchmarks: delta-ts vs delta-rs',
     '',
@@ -181,14 +189,17 @@ export function renderReport(machine: MachineInfo, results: readonly CaseResult[
     '- Peak RSS: the process high-water mark (`VmHWM` in `/proc/self/status`) right after the operation; median of the runs. It includes the runtime itself (Node, or CPython with deltalake and pyarrow loaded).',
     '- rows/s: rows / median time. Ratios are delta-ts / delta-rs: for time and RSS below 1 favours delta-ts, for rows/s above 1 does.',
     '- delta-rs full scan is measured three ways; delta-ts is compared with the fastest (marked). The OS page cache is warm for both engines.',
+    ...(writes.length > 0 ? ['', '### Write benchmarks', '', ...writeMethodLines(writes)] : []),
     '',
     '## Targets',
     '',
     ...targetRows(results),
+    ...writeTargetRows(writes),
     '',
     '## Results',
     '',
   ];
   for (const c of results) lines.push(...caseSection(c));
+  if (writes.length > 0) lines.push('## Write results', '', ...writeResultSections(writes));
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -7,9 +7,12 @@
  * hits both sides alike. The OS page cache is warm for both: the tables were just generated or
  * read.
  *
+ * The write cases (`bench/write/`) run after the read cases, with Spark as a third engine.
+ *
  * Usage (from `scripts/bench`): node dist/bench/run.js REPO CACHE_DIR PYTHON [OUT_MD]
- * Env: BENCH_RUNS overrides the run count of every case; BENCH_ONLY=id1,id2 selects cases;
- * BENCH_FIXTURE overrides the 300k-add-files fixture path.
+ * Env: BENCH_RUNS overrides the run count of every case; BENCH_ONLY=id1,id2 selects cases (read
+ * or write ids); BENCH_FIXTURE overrides the 300k-add-files fixture path; BENCH_SPARK=0 leaves
+ * Spark out of the write cases.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -19,6 +22,8 @@ import { benchCases, engineCommand, type BenchCase, type BenchPaths, type Engine
 import { loadAverage, machineInfo } from './machine.js';
 import { renderReport, type CaseResult, type OpRuns } from './report.js';
 import type { EngineResult } from './result.js';
+import { writeCases } from './write/cases.js';
+import { runWriteCases } from './write/run.js';
 
 /** A run slower than this stops further runs of that engine op once the minimum of 3 is reached. */
 const SLOW_RUN_MS = 60_000;
@@ -63,7 +68,7 @@ function runCase(paths: BenchPaths, bench: BenchCase): CaseResult {
   return { bench, results };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const [repo = '', cache = '', python = '', out = join(repo, 'bench/RESULTS.md')] = process.argv.slice(2);
   if (!repo || !cache || !python) throw new TypeError('usage: run.js REPO CACHE_DIR PYTHON [OUT_MD]');
   const paths: BenchPaths = {
@@ -86,11 +91,22 @@ function main(): void {
     console.error(`bench: ${bench.title}`);
     results.push(runCase(paths, bench));
   }
+  const writes = await runWriteCases(
+    paths,
+    writeCases(paths, runsEnv ? Number(runsEnv) : undefined).filter((c) => !only || only.includes(c.id)),
+    process.env['BENCH_SPARK'] !== '0',
+  );
   const totalSeconds = (performance.now() - started) / 1000;
-  const machine = machineInfo(repo, results, loadBefore);
-  writeFileSync(join(cache, 'results.json'), JSON.stringify({ machine, results }, null, 2));
-  writeFileSync(out, renderReport(machine, results, totalSeconds));
+  const writeRuntimes = writes.flatMap((c) =>
+    c.results.flatMap((r) => r.runs.map((x) => `${x.engine}: ${x.runtime}`)),
+  );
+  const machine = machineInfo(repo, results, loadBefore, writeRuntimes);
+  writeFileSync(join(cache, 'results.json'), JSON.stringify({ machine, results, writes }, null, 2));
+  writeFileSync(out, renderReport(machine, results, totalSeconds, writes));
   console.error(`bench: wrote ${out} (${totalSeconds.toFixed(0)} s of measuring)`);
 }
 
-main();
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exitCode = 1;
+});

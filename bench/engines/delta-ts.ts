@@ -9,17 +9,10 @@
  *
  * Prints one JSON line in the shape `bench/engines/delta_rs.py` prints.
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DeltaTable } from '../../src/index.js';
+import { peakRssKb } from '../proc.js';
 import type { EngineResult } from '../result.js';
-
-/** Peak resident set size of this process in KiB: VmHWM, the kernel's high-water mark. */
-export function peakRssKb(): number {
-  const status = readFileSync('/proc/self/status', 'ascii');
-  const match = /^VmHWM:\s+(\d+) kB$/m.exec(status);
-  return match?.[1] !== undefined ? Number(match[1]) : process.resourceUsage().maxRSS;
-}
 
 async function run(op: string, path: string): Promise<EngineResult> {
   if (op !== 'snapshot' && op !== 'scan') throw new TypeError(`unknown op ${op}; expected snapshot or scan`);
