@@ -1,15 +1,17 @@
 /**
  * The Parquet layout of a checkpoint (PROTOCOL.md "Checkpoints", appendix "Checkpoint Schema") and
- * the conversion of actions into its rows.
+ * the typed values of its parsed columns.
  *
  * The layout is the one Spark writes, because every reader is tested against Spark's checkpoints:
  * one nullable struct column per action type, 64-bit integers for sizes, times and versions, 32-bit
  * for protocol versions and deletion-vector offsets, string maps for partition values, tags,
- * configuration and format options. It is expressed as a Delta {@link StructType} so that the
- * writer's Arrow column builder (`columnData`) can build it; plain JSON-shaped actions become the
- * builder's value representation (bigint for longs, `[key, value]` pairs for maps) here.
+ * configuration and format options. It is expressed as a Delta {@link StructType} so that its Arrow
+ * form comes from `physicalArrowSchema`. Plain columns are built straight from the JSON-shaped
+ * actions (`checkpoint-arrow.ts`); the typed `stats_parsed` and `partitionValues_parsed` values are
+ * converted here to the general column builder's representation (bigint for longs, `[key, value]`
+ * pairs for maps).
  */
-import type { Action, Add, Metadata } from '../protocol/actions.js';
+import type { Add, Metadata } from '../protocol/actions.js';
 import type { ColumnMappingMode } from '../protocol/features.js';
 import { parsePartitionValue } from '../protocol/partition.js';
 import type { DataType, MapType, StructField, StructType } from '../protocol/schema.js';
@@ -253,53 +255,36 @@ function statLeaf(value: unknown, type: DataType): unknown {
   }
 }
 
-/** The builder row of one action (exactly one column set), with `stats_parsed` etc. filled in. */
-export function actionRow(action: Action, schema: StructType): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const f of schema.fields) {
-    const value = (action as Record<string, unknown>)[f.name];
-    if (value !== undefined && value !== null) row[f.name] = toBuilderValue(value, f.type);
-  }
-  return row;
-}
-
-/** `addType` per layout: a checkpoint converts every live file with the same one. */
-const addTypes = new WeakMap<AddLayout, StructType>();
-
 /**
- * The `add` with its parsed columns, for a layout that has them: `stats_parsed` from the JSON
- * statistics, `partitionValues_parsed` from the serialised partition values (by physical name).
- * Both are built in the builder's representation already, so they pass through unchanged.
+ * How the `add` column's parsed fields are computed from an `add`, for a layout that has them:
+ * `stats_parsed` from the JSON statistics, `partitionValues_parsed` from the serialised partition
+ * values (by physical name), both in the column builder's value representation. Empty when the
+ * table writes statistics as JSON only, so the common checkpoint never parses a statistic.
  */
-export function addRow(add: Add, layout: AddLayout): Record<string, unknown> {
-  let type = addTypes.get(layout);
-  if (type === undefined) {
-    type = addType(layout);
-    addTypes.set(layout, type);
+export function parsedAddFields(layout: AddLayout): Map<string, (add: Add) => unknown> {
+  const fields = new Map<string, (add: Add) => unknown>();
+  const { statsParsed, partitionValuesParsed } = layout;
+  if (statsParsed) {
+    fields.set('stats_parsed', (add) => {
+      if (typeof add.stats !== 'string') return null;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(add.stats);
+      } catch {
+        return null;
+      }
+      return toBuilderValue(parsed, statsParsed, true);
+    });
   }
-  const plain: Record<string, unknown> = {
-    ...add,
-    stats_parsed: undefined,
-    partitionValues_parsed: undefined,
-  };
-  if (!layout.statsAsJson) delete plain['stats'];
-  const out = toBuilderValue(plain, type) as Record<string, unknown>;
-  if (layout.statsParsed && typeof add.stats === 'string') {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(add.stats);
-    } catch {
-      parsed = undefined;
-    }
-    out['stats_parsed'] = toBuilderValue(parsed, layout.statsParsed, true);
+  if (partitionValuesParsed) {
+    fields.set('partitionValues_parsed', (add) => {
+      const values: Record<string, unknown> = {};
+      for (const f of partitionValuesParsed.fields) {
+        const raw = add.partitionValues[f.name];
+        values[f.name] = raw === undefined ? null : parsePartitionValue(raw, f.type, f.name);
+      }
+      return values;
+    });
   }
-  if (layout.partitionValuesParsed) {
-    const values: Record<string, unknown> = {};
-    for (const f of layout.partitionValuesParsed.fields) {
-      const raw = add.partitionValues[f.name];
-      values[f.name] = raw === undefined ? null : parsePartitionValue(raw, f.type, f.name);
-    }
-    out['partitionValues_parsed'] = values;
-  }
-  return { add: out };
+  return fields;
 }

@@ -21,24 +21,24 @@
  * hint older than the newest checkpoint, which readers tolerate because they list from it).
  */
 import { randomUUID } from 'node:crypto';
-import { Table } from 'apache-arrow';
+import type { Data, RecordBatch, Schema } from 'apache-arrow';
 import { DeltaError, isDeltaError } from '../errors.js';
 import type { Action, Add, Remove } from '../protocol/actions.js';
 import { columnMappingMode } from '../protocol/features.js';
 import { parseSchema, type StructType } from '../protocol/schema.js';
-import { writeParquetBytes } from '../parquet/write.js';
+import { writeParquetBatches } from '../parquet/write.js';
 import type { Storage } from '../storage/storage.js';
+import { physicalArrowSchema } from '../write/physical.js';
 import { checkWriteSupported } from '../write/protocol.js';
+import { type ColumnSource, checkpointBatch, fileActionColumn } from './checkpoint-arrow.js';
 import {
   type AddLayout,
-  actionRow,
-  addRow,
   checkpointSchema,
+  parsedAddFields,
   partitionValuesParsedType,
   sidecarSchema,
   statsParsedType,
 } from './checkpoint-schema.js';
-import { rowsToBatch } from './checkpoint-arrow.js';
 import { LAST_CHECKPOINT_KEY, LOG_DIR, SIDECAR_DIR, versionPrefix } from './listing.js';
 import { reconstruct } from './reconstruct.js';
 import { booleanProperty, deletedFileRetentionMs } from './retention.js';
@@ -93,6 +93,7 @@ export interface CheckpointResult {
 export interface CheckpointState {
   readonly version: number;
   readonly nonFileActions: readonly Action[];
+  /** The live files as the log wrote them; the checkpoint stores them with `dataChange` false. */
   readonly adds: readonly Add[];
   readonly removes: readonly Remove[];
   readonly layout: AddLayout;
@@ -135,7 +136,9 @@ export async function checkpointState(
       const { stats: _stats, tags: _tags, ...rest } = r;
       return { ...rest, dataChange: false };
     });
-  const adds = [...replayer.files.values()].map((a): Add => ({ ...a, dataChange: false }));
+  // Not copied to set dataChange: the writer does that per column, and a copy of 300k objects
+  // costs more than the rest of the state.
+  const adds = [...replayer.files.values()];
   const schema = parseSchema(metadata.schemaString);
   const mode = columnMappingMode(metadata, protocol);
   const asStruct = booleanProperty(metadata, 'delta.checkpoint.writeStatsAsStruct', false);
@@ -192,18 +195,15 @@ export async function writeCheckpoint(
   if (v2Spec) actions.push({ checkpointMetadata: { version: state.version } });
   actions.push(...state.nonFileActions);
   if (sidecars) actions.push(...sidecars.actions);
-  // One batch per action type: most columns of each are then all-null and cost nothing to build.
-  const groups = [actions.map((action) => actionRow(action, schema))];
-  if (!sidecars) {
-    groups.push(state.adds.map((add) => addRow(add, state.layout)));
-    groups.push(state.removes.map((remove) => actionRow({ remove }, schema)));
-  }
   const json = format === 'v2' && options.v2FileFormat === 'json';
   const key =
     format === 'v2'
       ? `${LOG_DIR}${versionPrefix(state.version)}.checkpoint.${randomUUID()}.${json ? 'json' : 'parquet'}`
       : `${LOG_DIR}${versionPrefix(state.version)}.checkpoint.parquet`;
-  const bytes = json ? ndjsonCheckpoint(actions, state, !sidecars) : parquetOf(schema, groups);
+  const files = sidecars ? { adds: [], removes: [] } : state;
+  const bytes = json
+    ? ndjsonCheckpoint(actions, files, state.layout)
+    : await parquetOf(schema, actions, files, state.layout);
   const written = await putIfAbsent(storage, key, bytes);
   const size = actions.length + state.adds.length + state.removes.length;
   const sizeInBytes = bytes.length + (sidecars?.bytes ?? 0);
@@ -261,27 +261,78 @@ async function putIfAbsent(storage: Storage, key: string, bytes: Uint8Array): Pr
   }
 }
 
-/** Encodes row groups (each of one action type, empty ones skipped) as one Parquet file. */
-function parquetOf(
-  schema: StructType,
-  groups: ReadonlyArray<readonly Record<string, unknown>[]>,
-): Uint8Array {
-  const nonEmpty = groups.filter((g) => g.length > 0);
-  const batches = (nonEmpty.length > 0 ? nonEmpty : [[]]).map((g) => rowsToBatch(schema, g));
-  return writeParquetBytes(new Table(batches), { compression: 'snappy' });
+/** Rows per record batch: small enough that a batch's all-null columns stay a few MB. */
+const BATCH_ROWS = 32_768;
+
+/** The file actions a checkpoint or sidecar file holds. */
+interface FileActions {
+  readonly adds: readonly Add[];
+  readonly removes: readonly Remove[];
 }
 
-function ndjsonCheckpoint(
-  actions: readonly Action[],
-  state: CheckpointState,
-  withFiles: boolean,
-): Uint8Array {
-  const lines = actions.map((a) => JSON.stringify(a));
-  if (withFiles) {
-    for (const add of state.adds)
-      lines.push(JSON.stringify({ add: state.layout.statsAsJson ? add : { ...add, stats: undefined } }));
-    for (const remove of state.removes) lines.push(JSON.stringify({ remove }));
+/**
+ * The record batches of a checkpoint file, made lazily: the non-file actions, then adds and
+ * removes in batches of {@link BATCH_ROWS} of one action type each (most columns of each are then
+ * all-null and cost nothing to build). At least one batch, so that an empty file has its schema.
+ */
+function* checkpointBatches(
+  schema: StructType,
+  arrow: Schema,
+  head: readonly Action[],
+  files: FileActions,
+  layout: AddLayout,
+): Generator<RecordBatch> {
+  let any = false;
+  const nulls = new Map<string, Data>();
+  if (head.length > 0 || (files.adds.length === 0 && files.removes.length === 0)) {
+    const columns = new Map<string, ColumnSource>(
+      schema.fields.map((f) => [f.name, { values: head.map((a) => (a as Record<string, unknown>)[f.name]) }]),
+    );
+    any = true;
+    yield checkpointBatch(schema, arrow, head.length, columns);
   }
+  const parsed = parsedAddFields(layout);
+  for (const [name, list] of [
+    ['add', files.adds],
+    ['remove', files.removes],
+  ] as const) {
+    const k = schema.fields.findIndex((f) => f.name === name);
+    const type = schema.fields[k]?.type;
+    const arrowType = arrow.fields[k]?.type;
+    if (type?.type !== 'struct' || arrowType === undefined) {
+      if (list.length === 0) continue;
+      throw new TypeError(`checkpoint schema without a ${name} column`);
+    }
+    for (let start = 0; start < list.length; start += BATCH_ROWS) {
+      const chunk: readonly (Add | Remove)[] = list.slice(start, start + BATCH_ROWS);
+      const data = fileActionColumn(type, arrowType, chunk, name === 'add' ? parsed : new Map());
+      any = true;
+      yield checkpointBatch(schema, arrow, chunk.length, new Map([[name, { data }]]), nulls);
+    }
+  }
+  if (!any) yield checkpointBatch(schema, arrow, 0, new Map());
+}
+
+/** Encodes a checkpoint or sidecar file of `schema` as Parquet. */
+async function parquetOf(
+  schema: StructType,
+  head: readonly Action[],
+  files: FileActions,
+  layout: AddLayout,
+): Promise<Uint8Array> {
+  const arrow = physicalArrowSchema(schema, 'none', []);
+  return writeParquetBatches(checkpointBatches(schema, arrow, head, files, layout), {
+    compression: 'snappy',
+  });
+}
+
+function ndjsonCheckpoint(actions: readonly Action[], files: FileActions, layout: AddLayout): Uint8Array {
+  const lines = actions.map((a) => JSON.stringify(a));
+  for (const add of files.adds) {
+    const stats = layout.statsAsJson ? add.stats : undefined;
+    lines.push(JSON.stringify({ add: { ...add, dataChange: false, stats } }));
+  }
+  for (const remove of files.removes) lines.push(JSON.stringify({ remove }));
   return new TextEncoder().encode(`${lines.join('\n')}\n`);
 }
 
@@ -292,18 +343,22 @@ async function writeSidecars(
   perSidecar: number,
 ): Promise<{ actions: Action[]; keys: string[]; bytes: number }> {
   const schema = sidecarSchema(state.layout);
-  const rows = [
-    ...state.adds.map((add) => addRow(add, state.layout)),
-    ...state.removes.map((remove) => actionRow({ remove }, schema)),
-  ];
   const actions: Action[] = [];
   const keys: string[] = [];
   let total = 0;
-  for (let start = 0; start < rows.length; start += perSidecar) {
+  const count = state.adds.length + state.removes.length;
+  for (let start = 0; start < count; start += perSidecar) {
     const name = `${randomUUID()}.parquet`;
     const key = `${SIDECAR_DIR}${name}`;
-    const slice = rows.slice(start, start + perSidecar);
-    const bytes = parquetOf(schema, [slice.filter((r) => 'add' in r), slice.filter((r) => !('add' in r))]);
+    const end = start + perSidecar;
+    const files: FileActions = {
+      adds: state.adds.slice(start, end),
+      removes: state.removes.slice(
+        Math.max(0, start - state.adds.length),
+        Math.max(0, end - state.adds.length),
+      ),
+    };
+    const bytes = await parquetOf(schema, [], files, state.layout);
     await storage.put(key, bytes, { ifAbsent: true });
     const meta = await storage.head(key);
     actions.push({

@@ -1,5 +1,13 @@
-import { type Table, tableToIPC } from 'apache-arrow';
-import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
+import { type RecordBatch, type Schema, Table, tableToIPC, util } from 'apache-arrow';
+import {
+  Compression,
+  type RecordBatch as WasmBatch,
+  Table as WasmTable,
+  type WriterProperties,
+  WriterPropertiesBuilder,
+  transformParquetStream,
+  writeParquet,
+} from 'parquet-wasm';
 import { DeltaError, describeError } from '../errors.js';
 
 /** Parquet codecs the writer offers (all of them readable by Spark, delta-rs and DuckDB). */
@@ -31,14 +39,95 @@ export interface ParquetWriteOptions {
  */
 export function writeParquetBytes(table: Table, options: ParquetWriteOptions = {}): Uint8Array {
   try {
-    let builder = new WriterPropertiesBuilder().setCompression(CODECS[options.compression ?? 'snappy']);
-    if (options.maxRowGroupSize !== undefined) builder = builder.setMaxRowGroupSize(options.maxRowGroupSize);
-    if (options.dictionary !== undefined) builder = builder.setDictionaryEnabled(options.dictionary);
     const wasmTable = WasmTable.fromIPCStream(tableToIPC(table, 'stream'));
-    return writeParquet(wasmTable, builder.build());
+    return writeParquet(wasmTable, properties(options));
   } catch (err) {
-    throw new DeltaError('InvalidArgument', `cannot encode the table as Parquet: ${describeError(err)}`, {
-      cause: err,
-    });
+    throw encodeError(err);
   }
+}
+
+/**
+ * Encodes record batches of one schema as one Parquet file, pulling them one at a time: only the
+ * current batch is held in Arrow form, and the WebAssembly side keeps only encoded pages, so the
+ * peak memory of a large file (a checkpoint of a 300k-file table) is a batch, not the whole table.
+ * `batches` must yield at least one batch (it may be empty) to give the file its schema; the
+ * layout of the file is the same as {@link writeParquetBytes} gives for the batches as one table.
+ *
+ * parquet-wasm's stream writer takes an error of its input as the end of the data and hangs on a
+ * batch of another schema, so both are caught here: the iterator's error is rethrown after the
+ * writer finishes (never returning a truncated file), and every batch's schema is checked first.
+ */
+export async function writeParquetBatches(
+  batches: Iterable<RecordBatch>,
+  options: ParquetWriteOptions = {},
+): Promise<Uint8Array> {
+  const iterator = batches[Symbol.iterator]();
+  let schema: Schema | undefined;
+  let failure: { error: unknown } | undefined;
+  const nextWasmBatches = (): WasmBatch[] | undefined => {
+    const next = iterator.next();
+    if (next.done === true) return undefined;
+    const batch = next.value;
+    schema ??= batch.schema;
+    if (!util.compareSchemas(schema, batch.schema)) {
+      throw new TypeError(`a batch of schema ${String(batch.schema)} follows batches of ${String(schema)}`);
+    }
+    const table = WasmTable.fromIPCStream(tableToIPC(new Table([batch]), 'stream'));
+    // The batches share the table's buffers; freeing the table now keeps wasm memory flat.
+    const wasmBatches = table.recordBatches();
+    table.free();
+    return wasmBatches;
+  };
+  try {
+    const source = new ReadableStream<WasmBatch>({
+      // The stream asks again only after something was enqueued, so a pull that gets no wasm
+      // batch (an empty one may decode to none) goes on to the next.
+      pull(controller) {
+        try {
+          for (;;) {
+            const wasmBatches = nextWasmBatches();
+            if (wasmBatches === undefined) break;
+            for (const batch of wasmBatches) controller.enqueue(batch);
+            if (wasmBatches.length > 0) return;
+          }
+        } catch (error) {
+          failure = { error };
+        }
+        controller.close();
+      },
+    });
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    const encoded = (await transformParquetStream(source, properties(options))) as ReadableStream<Uint8Array>;
+    for await (const chunk of encoded) {
+      chunks.push(chunk);
+      length += chunk.length;
+    }
+    if (failure) throw failure.error;
+    const bytes = new Uint8Array(length);
+    let at = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, at);
+      at += chunk.length;
+    }
+    return bytes;
+  } catch (err) {
+    throw encodeError(err);
+  } finally {
+    iterator.return?.();
+  }
+}
+
+function properties(options: ParquetWriteOptions): WriterProperties {
+  let builder = new WriterPropertiesBuilder().setCompression(CODECS[options.compression ?? 'snappy']);
+  if (options.maxRowGroupSize !== undefined) builder = builder.setMaxRowGroupSize(options.maxRowGroupSize);
+  if (options.dictionary !== undefined) builder = builder.setDictionaryEnabled(options.dictionary);
+  return builder.build();
+}
+
+function encodeError(err: unknown): DeltaError {
+  if (err instanceof DeltaError) return err;
+  return new DeltaError('InvalidArgument', `cannot encode the table as Parquet: ${describeError(err)}`, {
+    cause: err,
+  });
 }
