@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { StructType } from '../protocol/schema.js';
 import { assignColumnMapping } from './column-mapping.js';
@@ -85,5 +86,45 @@ describe('withWideBounds', () => {
     );
     expect(withWideBounds('{}', 3)).toBe('{"tightBounds":false}');
     expect(withWideBounds(undefined, 3)).toBeUndefined();
+  });
+
+  it('bounds null-free numeric columns (one loop per column) exactly as the row-by-row path does', () => {
+    const numeric: StructType = {
+      type: 'struct',
+      fields: [
+        f('l', { type: 'long' }),
+        f('ts', { type: 'timestamp' }),
+        f('i', { type: 'integer' }),
+        f('d', { type: 'double' }),
+        f('r', { type: 'float' }),
+        f('dt', { type: 'date' }),
+      ],
+    };
+    const double = fc.oneof(fc.double(), fc.constantFrom(Number.NaN, -0, 0));
+    const row = fc.record({
+      l: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+      ts: fc.bigInt({ min: -(2n ** 50n), max: 2n ** 50n }),
+      i: fc.integer(),
+      d: double,
+      r: double.map(Math.fround),
+      dt: fc.integer({ min: -100_000, max: 100_000 }),
+    });
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 1, maxLength: 30 }), fc.nat(5), (values, skip) => {
+        const nullRow = { l: null, ts: null, i: null, d: null, r: null, dt: null };
+        const options = { mode: 'none' as const, partitionColumns: [], configuration: {} };
+        // Without nulls the loop path runs; one null row forces the row-by-row path.
+        const fast = JSON.parse(computeStats([batchOf(numeric, values)], numeric, options));
+        const slow = JSON.parse(computeStats([batchOf(numeric, [...values, nullRow])], numeric, options));
+        expect(fast.minValues).toEqual(slow.minValues);
+        expect(fast.maxValues).toEqual(slow.maxValues);
+        // A sliced batch reads from its offset.
+        const sliced = batchOf(numeric, values).slice(Math.min(skip, values.length - 1));
+        const rest = values.slice(Math.min(skip, values.length - 1));
+        expect(computeStats([sliced], numeric, options)).toEqual(
+          computeStats([batchOf(numeric, rest)], numeric, options),
+        );
+      }),
+    );
   });
 });

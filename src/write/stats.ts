@@ -94,6 +94,7 @@ export class FileStatsCollector {
     this.numRecords += batch.numRows;
     for (const state of this.leaves) {
       const { data, valid } = locateColumn(batch, state.leaf.path);
+      if (valid === undefined && batch.numRows > 0 && observeNumbers(state, data, batch.numRows)) continue;
       for (let i = 0; i < batch.numRows; i++) {
         if (valid !== undefined && valid[i] !== 1) {
           state.nullCount++;
@@ -162,6 +163,66 @@ export class FileStatsCollector {
     }
     return out;
   }
+}
+
+/**
+ * Bounds of a null-free fixed-width numeric column in one tight loop over its values: the per-row
+ * path (a type switch and a call per value) was ~10% of a 1M-row append. Returns false, having
+ * done nothing, for types it does not cover. NaN is skipped and remembered as `observe` does.
+ */
+function observeNumbers(state: LeafState, data: Data, n: number): boolean {
+  let min: number | bigint;
+  let max: number | bigint;
+  switch (state.leaf.type.type) {
+    case 'long':
+    case 'timestamp':
+    case 'timestamp_ntz': {
+      const values: unknown = data.values;
+      if (!(values instanceof BigInt64Array) || values.length < n) return false;
+      let lo = values[0] ?? 0n;
+      let hi = lo;
+      for (let i = 1; i < n; i++) {
+        const v = values[i] ?? 0n;
+        if (v < lo) lo = v;
+        else if (v > hi) hi = v;
+      }
+      [min, max] = [lo, hi];
+      break;
+    }
+    case 'byte':
+    case 'short':
+    case 'integer':
+    case 'date':
+    case 'float':
+    case 'double': {
+      const values: unknown = data.values;
+      const typed =
+        values instanceof Int8Array ||
+        values instanceof Int16Array ||
+        values instanceof Int32Array ||
+        values instanceof Float32Array ||
+        values instanceof Float64Array;
+      if (!typed || values.length < n) return false;
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < n; i++) {
+        const v = values[i] ?? 0;
+        if (v !== v) state.sawNaN = true;
+        else {
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+      }
+      if (lo > hi) return true; // every value NaN: no bounds, as the per-row path leaves them
+      [min, max] = [lo, hi];
+      break;
+    }
+    default:
+      return false;
+  }
+  if (state.min === undefined || less(min, state.min)) state.min = min;
+  if (state.max === undefined || less(state.max, max)) state.max = max;
+  return true;
 }
 
 /** Statistics of `batches` as one file's `add.stats` JSON (see {@link FileStatsCollector}). */
