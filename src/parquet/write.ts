@@ -1,24 +1,22 @@
 import { type RecordBatch, type Schema, Table, tableToIPC, util } from 'apache-arrow';
-import {
-  Compression,
-  type RecordBatch as WasmBatch,
-  Table as WasmTable,
-  type WriterProperties,
-  WriterPropertiesBuilder,
-  transformParquetStream,
-  writeParquet,
-} from 'parquet-wasm';
+import type { Compression, RecordBatch as WasmBatch, WriterProperties } from 'parquet-wasm';
 import { DeltaError, describeError } from '../errors.js';
+import { parquetWasm } from './wasm.js';
 
 /** Parquet codecs the writer offers (all of them readable by Spark, delta-rs and DuckDB). */
 export type ParquetCompression = 'snappy' | 'zstd' | 'gzip' | 'uncompressed';
 
-const CODECS: Readonly<Record<ParquetCompression, Compression>> = {
-  snappy: Compression.SNAPPY,
-  zstd: Compression.ZSTD,
-  gzip: Compression.GZIP,
-  uncompressed: Compression.UNCOMPRESSED,
-};
+/** The wasm codec of each name; a function so that importing this module loads no WebAssembly. */
+function codec(name: ParquetCompression): Compression {
+  const { Compression: C } = parquetWasm();
+  const codecs: Readonly<Record<ParquetCompression, Compression>> = {
+    snappy: C.SNAPPY,
+    zstd: C.ZSTD,
+    gzip: C.GZIP,
+    uncompressed: C.UNCOMPRESSED,
+  };
+  return codecs[name];
+}
 
 /** Options of {@link writeParquetBytes}. */
 export interface ParquetWriteOptions {
@@ -39,8 +37,9 @@ export interface ParquetWriteOptions {
  */
 export function writeParquetBytes(table: Table, options: ParquetWriteOptions = {}): Uint8Array {
   try {
-    const wasmTable = WasmTable.fromIPCStream(tableToIPC(table, 'stream'));
-    return writeParquet(wasmTable, properties(options));
+    const wasm = parquetWasm();
+    const wasmTable = wasm.Table.fromIPCStream(tableToIPC(table, 'stream'));
+    return wasm.writeParquet(wasmTable, properties(options));
   } catch (err) {
     throw encodeError(err);
   }
@@ -72,7 +71,7 @@ export async function writeParquetBatches(
     if (!util.compareSchemas(schema, batch.schema)) {
       throw new TypeError(`a batch of schema ${String(batch.schema)} follows batches of ${String(schema)}`);
     }
-    const table = WasmTable.fromIPCStream(tableToIPC(new Table([batch]), 'stream'));
+    const table = parquetWasm().Table.fromIPCStream(tableToIPC(new Table([batch]), 'stream'));
     // The batches share the table's buffers; freeing the table now keeps wasm memory flat.
     const wasmBatches = table.recordBatches();
     table.free();
@@ -98,7 +97,10 @@ export async function writeParquetBatches(
     });
     const chunks: Uint8Array[] = [];
     let length = 0;
-    const encoded = (await transformParquetStream(source, properties(options))) as ReadableStream<Uint8Array>;
+    const encoded = (await parquetWasm().transformParquetStream(
+      source,
+      properties(options),
+    )) as ReadableStream<Uint8Array>;
     for await (const chunk of encoded) {
       chunks.push(chunk);
       length += chunk.length;
@@ -119,7 +121,9 @@ export async function writeParquetBatches(
 }
 
 function properties(options: ParquetWriteOptions): WriterProperties {
-  let builder = new WriterPropertiesBuilder().setCompression(CODECS[options.compression ?? 'snappy']);
+  let builder = new (parquetWasm().WriterPropertiesBuilder)().setCompression(
+    codec(options.compression ?? 'snappy'),
+  );
   if (options.maxRowGroupSize !== undefined) builder = builder.setMaxRowGroupSize(options.maxRowGroupSize);
   if (options.dictionary !== undefined) builder = builder.setDictionaryEnabled(options.dictionary);
   return builder.build();
