@@ -168,6 +168,25 @@ describe('write operations', () => {
     ]);
   });
 
+  it('rewrites a file copy-on-write into one new file holding the copied and the replaced rows', async () => {
+    const s = new MemoryStorage('w5b');
+    await writeTable(s, orders([1, 2, 3, 4], 'DE'));
+    const upd = await updateRows(s, { where: 'id = 2', set: { qty: 9 } });
+    expect(upd.metrics).toMatchObject({ numUpdatedRows: 1 });
+    expect((await (await DeltaTable.open(s)).snapshot()).files).toHaveLength(1);
+    const merged = await mergeRows(s, orders([3, 5], 'DE', 7), { on: ['id'] });
+    expect(merged.metrics).toMatchObject({ numTargetRowsUpdated: 1, numTargetRowsInserted: 1 });
+    // One rewrite of the touched file, one file of inserts.
+    expect((await (await DeltaTable.open(s)).snapshot()).files).toHaveLength(2);
+    expect((await rows(s)).map((r) => [r.id, r.qty])).toEqual([
+      [1, 1],
+      [2, 9],
+      [3, 7],
+      [4, 1],
+      [5, 7],
+    ]);
+  });
+
   it('restores an earlier version and compacts small files', async () => {
     const s = new MemoryStorage('w6');
     await writeTable(s, orders([1], 'DE'), { properties: { 'delta.enableChangeDataFeed': 'true' } });

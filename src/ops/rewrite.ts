@@ -174,18 +174,24 @@ export async function rewriteFiles(
       });
       stats.deletionVectorsAdded++;
     } else if (remaining > 0) {
-      const adds = await writeDataBatches(storage, snap, kept, { now: options.now, dataChange: true });
-      actions.push(...adds.map((a) => ({ add: a })));
-      stats.filesAdded += adds.length;
-      stats.rowsCopied += remaining;
-    }
-    if (replacements.length > 0) {
-      const adds = await writeDataBatches(storage, snap, replacements, {
+      // The replacements join the copied rows: one new file per partition, not a second small one.
+      const adds = await writeDataBatches(storage, snap, [...kept, ...replacements], {
         now: options.now,
         dataChange: true,
       });
       actions.push(...adds.map((a) => ({ add: a })));
       stats.filesAdded += adds.length;
+      stats.rowsCopied += remaining;
+    }
+    if (replacements.length > 0) {
+      if (remaining === 0 || dv) {
+        const adds = await writeDataBatches(storage, snap, replacements, {
+          now: options.now,
+          dataChange: true,
+        });
+        actions.push(...adds.map((a) => ({ add: a })));
+        stats.filesAdded += adds.length;
+      }
       stats.rowsReplaced += replacements.reduce((n, b) => n + b.numRows, 0);
       if (cdf)
         actions.push(
