@@ -41,33 +41,6 @@ METHODS = {
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def start_session(repo: Path, scratch: Path) -> Any:
-    from delta import configure_spark_with_delta_pip
-    from pyspark.sql import SparkSession
-
-    ivy = repo / ".cache" / "ivy"
-    ivy.mkdir(parents=True, exist_ok=True)
-    builder = (
-        SparkSession.builder.master("local[2]")
-        .appName("delta-ts-write-bench")
-        .config("spark.jars.ivy", str(ivy))
-        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
-        .config("spark.local.dir", str(scratch))
-        .config("spark.driver.memory", "4g")
-        .config("spark.hadoop.fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem")
-        .config("spark.hadoop.fs.file.impl.disable.cache", "true")
-    )
-    spark = configure_spark_with_delta_pip(builder).getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
-
-
 def jvm_stats(pid: int) -> tuple[float, int]:
     """(CPU ms since start, VmHWM KiB) of the JVM process."""
     with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
@@ -152,7 +125,12 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="delta-ts-spark-write-"))
     started = time.perf_counter()
     try:
-        spark = start_session(repo, scratch)
+        # The same session setup as the spec tests' reference engine (scripts/ref/spark.py), with the
+        # default partition counts and more driver memory for the 10M-row tables.
+        sys.path.insert(0, str(repo / "scripts" / "ref"))
+        from spark import build_session
+
+        spark = build_session(repo, scratch, app_name="delta-ts-write-bench", driver_memory="4g", small_tables=False)
     except Exception as err:  # no Java or no jars: every Spark job reports this
         print(json.dumps({"error": f"Spark could not start: {type(err).__name__}: {err}"}), flush=True)
         return

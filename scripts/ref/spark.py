@@ -46,6 +46,48 @@ def versions() -> dict[str, str]:
     return out
 
 
+def build_session(repo: Path, scratch: Path, app_name: str, driver_memory: str, small_tables: bool) -> Any:
+    """A local[2] Spark session with delta-spark, UTC everywhere, jars cached in `.cache/ivy`.
+
+    Shared by the reference engine of the spec tests and the Spark side of the benchmarks, so both
+    measure and compare against the same configuration. `small_tables` tunes the shuffle and
+    snapshot partition counts down for the tiny fixture tables.
+    """
+    from delta import configure_spark_with_delta_pip
+    from pyspark.sql import SparkSession
+
+    ivy = repo / ".cache" / "ivy"
+    ivy.mkdir(parents=True, exist_ok=True)
+    builder = (
+        SparkSession.builder.master("local[2]")
+        .appName(app_name)
+        .config("spark.jars.ivy", str(ivy))
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.sql.session.timeZone", "UTC")
+        # The JVM's own zone must not leak into anything Spark formats or parses.
+        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
+        .config("spark.local.dir", str(scratch))
+        .config("spark.driver.memory", driver_memory)
+        # Hadoop's local file system checks `.<name>.crc` side files; some fixtures were edited
+        # after Spark wrote them, so their stale checksums would fail reads of valid files.
+        .config("spark.hadoop.fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem")
+        .config("spark.hadoop.fs.file.impl.disable.cache", "true")
+    )
+    if small_tables:
+        # Tiny tables: Spark's default 200 shuffle partitions (and Delta's 50 snapshot
+        # partitions) would make every log replay schedule hundreds of empty tasks.
+        builder = builder.config("spark.sql.shuffle.partitions", "2").config(
+            "spark.databricks.delta.snapshotPartitions", "2"
+        )
+    spark = configure_spark_with_delta_pip(builder).getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
 class SparkReference:
     """One local Spark session shared by every Spark case of a dumper run, started on first use."""
 
@@ -59,39 +101,10 @@ class SparkReference:
     def _start(self) -> Any:
         import time
 
-        from delta import configure_spark_with_delta_pip
-        from pyspark.sql import SparkSession
-
         start = time.monotonic()
-        ivy = self._repo / ".cache" / "ivy"
-        ivy.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix="delta-ts-spark-"))
         self._scratch = scratch
-        builder = (
-            SparkSession.builder.master("local[2]")
-            .appName("delta-ts-reference")
-            .config("spark.jars.ivy", str(ivy))
-            .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-            .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-            .config("spark.sql.session.timeZone", "UTC")
-            # The JVM's own zone must not leak into anything Spark formats or parses.
-            .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            # Tiny tables: Spark's default 200 shuffle partitions (and Delta's 50 snapshot
-            # partitions) would make every log replay schedule hundreds of empty tasks.
-            .config("spark.sql.shuffle.partitions", "2")
-            .config("spark.databricks.delta.snapshotPartitions", "2")
-            .config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
-            .config("spark.local.dir", str(scratch))
-            .config("spark.driver.memory", "2g")
-            # Hadoop's local file system checks `.<name>.crc` side files; some fixtures were edited
-            # after Spark wrote them, so their stale checksums would fail reads of valid files.
-            .config("spark.hadoop.fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem")
-            .config("spark.hadoop.fs.file.impl.disable.cache", "true")
-        )
-        spark = configure_spark_with_delta_pip(builder).getOrCreate()
-        spark.sparkContext.setLogLevel("ERROR")
+        spark = build_session(self._repo, scratch, app_name="delta-ts-reference", driver_memory="2g", small_tables=True)
         self.started_seconds = round(time.monotonic() - start, 1)
         print(f"spark.py: Spark {spark.version} started in {self.started_seconds}s", file=sys.stderr)
         return spark
