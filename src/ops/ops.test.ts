@@ -2,7 +2,7 @@ import { tableFromArrays, type Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { isDeltaError } from '../errors.js';
 import { MemoryStorage } from '../storage/memory.js';
-import type { Storage } from '../storage/storage.js';
+import { carelessStorage } from '../storage/test-careless.js';
 import { DeltaTable } from '../table/table.js';
 import { deleteRows, updateRows } from './dml.js';
 import { optimizeTable, restoreTable } from './maintain.js';
@@ -254,15 +254,7 @@ describe('write operations', () => {
 
   it('refuses a store that ignores put-if-absent before writing any data file', async () => {
     const inner = new MemoryStorage('w11');
-    const careless: Storage = {
-      url: 's3://careless/w11',
-      list: (p, s) => inner.list(p, s),
-      get: (k) => inner.get(k),
-      getRange: (k, r) => inner.getRange(k, r),
-      head: (k) => inner.head(k),
-      delete: (k) => inner.delete(k),
-      put: (k, d) => inner.put(k, d),
-    };
+    const careless = carelessStorage(inner, 's3://careless/w11');
     expect(isDeltaError(await error(writeTable(careless, orders([1], 'DE'))), 'UnsafeStorage')).toBe(true);
     const left = [];
     for await (const m of inner.list('')) left.push(m.key);

@@ -3,6 +3,7 @@ import { DeltaError, isDeltaError } from '../errors.js';
 import { parsePredicate } from '../expr/parse.js';
 import type { Action, Add } from '../protocol/actions.js';
 import { MemoryStorage } from '../storage/memory.js';
+import { carelessStorage } from '../storage/test-careless.js';
 import type { PutOptions, Storage } from '../storage/storage.js';
 import { DeltaTable } from '../table/table.js';
 import { commitOwner } from './commit-file.js';
@@ -262,15 +263,7 @@ describe('Transaction', () => {
   it('refuses a store that ignores put-if-absent unless a single writer is declared', async () => {
     const inner = new MemoryStorage('t10');
     await createTable(inner);
-    const careless: Storage = {
-      url: 's3://careless/t',
-      list: (p, s) => inner.list(p, s),
-      get: (k) => inner.get(k),
-      getRange: (k, r) => inner.getRange(k, r),
-      head: (k) => inner.head(k),
-      delete: (k) => inner.delete(k),
-      put: (k, d) => inner.put(k, d),
-    };
+    const careless = carelessStorage(inner, 's3://careless/t');
     const snap = await (await DeltaTable.open(inner)).snapshot();
     const txn = new Transaction(careless, snap, { operation: 'WRITE' });
     txn.stage({ add: add('p=a/x.parquet', 'a') });
