@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   type CheckpointOptions,
   type CheckpointResult,
@@ -13,7 +13,7 @@ import { typeToJson } from '../src/protocol/schema.js';
 import { LocalStorage } from '../src/storage/local.js';
 import { describeDiff } from './compare.js';
 import { FIXTURES_DIR } from './fixtures.js';
-import { copyFixture, diffRows, type Engine, ourRows, RefServer, removeTemp } from './interop.js';
+import { copyFixture, diffRows, type Engine, ourRows, removeTemp, useRefServer } from './interop.js';
 
 /**
  * Checkpoints written by delta-ts are read by delta-ts, delta-rs and Spark.
@@ -107,16 +107,11 @@ interface Prepared {
   readonly result: CheckpointResult;
 }
 
-let server: RefServer | undefined;
+const requireServer = useRefServer();
 const prepared = new Map<string, Promise<Prepared>>();
 const roots: string[] = [];
 
-beforeAll(() => {
-  server = RefServer.start();
-});
-
-afterAll(async () => {
-  await server?.stop();
+afterAll(() => {
   for (const root of roots) removeTemp(join(root, '..'));
 });
 
@@ -233,8 +228,7 @@ describe('checkpoints written by delta-ts', () => {
       for (const engine of ENGINES) {
         it(`${engine} reads the same rows from the checkpoint alone`, async () => {
           const { root, before } = await prepare(c);
-          if (server === undefined) throw new Error('the reference server did not start');
-          const ref = await server.read(engine, root);
+          const ref = await requireServer().read(engine, root);
           const d = diffRows(ref, before);
           expect(d.equal, describeDiff(d, `${ref.engine} reading the checkpoint`)).toBe(true);
         });

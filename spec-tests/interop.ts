@@ -9,6 +9,7 @@
  * unless delta-ts' reader is.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { afterAll, beforeAll } from 'vitest';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +105,24 @@ export class RefServer {
     this.child.stdin.end();
     await done;
   }
+}
+
+/**
+ * Starts one reference server for the calling spec file (before its tests) and stops it after
+ * them; returns the accessor the tests use.
+ */
+export function useRefServer(): () => RefServer {
+  let server: RefServer | undefined;
+  beforeAll(() => {
+    server = RefServer.start();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (server === undefined) throw new Error('the reference server did not start');
+    return server;
+  };
 }
 
 /** delta-ts' rows of the table at `root` (at `version`, else latest). */

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DeltaTable } from '../src/index.js';
 import { describeDiff, RowMultiset, typesOf } from './compare.js';
 import { REPO_ROOT } from './fixtures.js';
@@ -8,10 +8,10 @@ import {
   compareEngine,
   ourChanges,
   ourRows,
-  RefServer,
   removeTemp,
   tempTable,
   type Engine,
+  useRefServer,
 } from './interop.js';
 import { findSkip } from './skips.js';
 import { SCENARIOS } from './write-scenarios.js';
@@ -37,7 +37,7 @@ const ENGINES: readonly Engine[] = ['delta-rs', 'spark'];
 const matrix = new Map<string, Map<string, string>>();
 const roots = new Map<string, string>();
 const built = new Map<string, Promise<string | undefined>>();
-let server: RefServer | undefined;
+const requireServer = useRefServer();
 
 function record(scenario: string, engine: string, outcome: string): void {
   const row = matrix.get(scenario) ?? new Map<string, string>();
@@ -45,17 +45,7 @@ function record(scenario: string, engine: string, outcome: string): void {
   matrix.set(scenario, row);
 }
 
-function requireServer(): RefServer {
-  if (server === undefined) throw new Error('the reference server did not start');
-  return server;
-}
-
-beforeAll(() => {
-  server = RefServer.start();
-});
-
-afterAll(async () => {
-  await server?.stop();
+afterAll(() => {
   for (const root of roots.values()) removeTemp(root);
   const engines = ['delta-rs', 'spark', 'delta-rs load_cdf', 'duckdb'];
   const lines = [

@@ -1,6 +1,6 @@
 import { tableFromArrays, type Table } from 'apache-arrow';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   deleteRows,
   LocalStorage,
@@ -13,7 +13,7 @@ import {
 import { writeCheckpoint } from '../src/log/checkpoint-write.js';
 import { vacuum } from '../src/table/vacuum.js';
 import { describeDiff } from './compare.js';
-import { diffRows, ourRows, RefServer, removeTemp, tempTable } from './interop.js';
+import { diffRows, ourRows, RefServer, removeTemp, tempTable, useRefServer } from './interop.js';
 
 /**
  * Model-based test of the write operations: random sequences of append, overwrite, replaceWhere,
@@ -298,18 +298,11 @@ const settingsArb = fc.record({
   initial: fc.array(rowArb, { minLength: 1, maxLength: 8 }),
 });
 
-let server: RefServer | undefined;
-beforeAll(() => {
-  server = RefServer.start();
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const requireServer = useRefServer();
 
 describe('write operations against a model', () => {
   it('delta-ts and delta-rs read what the model says after every step', async () => {
-    const ref = server;
-    if (ref === undefined) throw new Error('the reference server did not start');
+    const ref = requireServer();
     await fc.assert(
       fc.asyncProperty(settingsArb, fc.commands(steps, { maxCommands: 12 }), async (settings, cmds) => {
         const root = tempTable('model');

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordBatch } from 'apache-arrow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DeltaTable,
   deleteRows,
@@ -16,7 +16,7 @@ import { quoteIfNeeded } from '../src/expr/parse.js';
 import { writeCheckpoint } from '../src/log/checkpoint-write.js';
 import { vacuum } from '../src/table/vacuum.js';
 import { describeDiff, RowMultiset, typesOf } from './compare.js';
-import { compareEngine, ourChanges, ourRows, RefServer, type Engine } from './interop.js';
+import { compareEngine, ourChanges, ourRows, type Engine, useRefServer } from './interop.js';
 import type { RefField } from './reference.js';
 import { findSkip } from './skips.js';
 import { REFUSED, TARGETS, type ReverseTarget } from './reverse-targets.js';
@@ -39,20 +39,7 @@ import { REFUSED, TARGETS, type ReverseTarget } from './reverse-targets.js';
  */
 
 const ENGINES: readonly Engine[] = ['delta-rs', 'spark'];
-let server: RefServer | undefined;
-
-function requireServer(): RefServer {
-  if (server === undefined) throw new Error('the reference server did not start');
-  return server;
-}
-
-beforeAll(() => {
-  server = RefServer.start();
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
+const requireServer = useRefServer();
 
 /** Canonical JSON literal of a key value for the predicate language. */
 function literal(value: unknown): string {
