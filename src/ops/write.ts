@@ -21,7 +21,7 @@ import type { Snapshot } from '../table/snapshot.js';
 import { DeltaTable } from '../table/table.js';
 import { assignColumnMapping, MAX_COLUMN_ID_KEY } from '../write/column-mapping.js';
 import { conformData, type DataInput, toBatches } from '../write/conform.js';
-import { minimalProtocol } from '../write/protocol.js';
+import { mergeProtocols, minimalProtocol } from '../write/protocol.js';
 import { arrowToDeltaSchema } from '../write/schema.js';
 import { type FileOptions, writeDataBatches } from './files.js';
 import { checkRows, checkWritable } from './guards.js';
@@ -298,49 +298,4 @@ function checkInside(where: Expr, batch: RecordBatch, text: string | Expr | unde
       );
     }
   }
-}
-
-/** Writer features implied by legacy writer versions (PROTOCOL.md "Table Features"). */
-const LEGACY_WRITER: readonly (readonly string[])[] = [
-  [],
-  [],
-  ['appendOnly', 'invariants'],
-  ['checkConstraints'],
-  ['changeDataFeed', 'generatedColumns'],
-  ['columnMapping'],
-  ['identityColumns'],
-];
-
-function featuresOf(p: Protocol): { reader: Set<string>; writer: Set<string> } {
-  const writer = new Set<string>(p.writerFeatures ?? []);
-  if (p.minWriterVersion < 7)
-    for (const level of LEGACY_WRITER.slice(0, p.minWriterVersion + 1)) for (const f of level) writer.add(f);
-  const reader = new Set<string>(p.readerFeatures ?? []);
-  if (p.minReaderVersion === 2) reader.add('columnMapping');
-  return { reader, writer };
-}
-
-/**
- * The protocol that satisfies both: `current` when it already covers `needed`, otherwise table
- * features (3/7) listing the union of both sides' features, legacy versions expanded. A write
- * never drops a feature, since other writers may rely on it.
- */
-function mergeProtocols(current: Protocol, needed: Protocol): Protocol {
-  const have = featuresOf(current);
-  const want = featuresOf(needed);
-  const covered =
-    needed.minReaderVersion <= current.minReaderVersion &&
-    needed.minWriterVersion <= current.minWriterVersion &&
-    [...want.writer].every((f) => have.writer.has(f)) &&
-    [...want.reader].every((f) => have.reader.has(f));
-  if (covered) return current;
-  const reader = [...new Set([...have.reader, ...want.reader])].sort();
-  const writer = [...new Set([...have.writer, ...want.writer, ...reader])].sort();
-  const readerVersion = Math.max(current.minReaderVersion, needed.minReaderVersion);
-  return {
-    minReaderVersion: readerVersion >= 3 ? 3 : readerVersion,
-    minWriterVersion: 7,
-    ...(readerVersion >= 3 ? { readerFeatures: reader } : {}),
-    writerFeatures: writer,
-  };
 }

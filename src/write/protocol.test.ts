@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { isDeltaError } from '../errors.js';
 import type { Metadata, Protocol } from '../protocol/actions.js';
 import { type StructType, typeToJson } from '../protocol/schema.js';
-import { checkWriteSupported, minimalProtocol, SUPPORTED_WRITER_FEATURES } from './protocol.js';
+import {
+  checkWriteSupported,
+  minimalProtocol,
+  SUPPORTED_WRITER_FEATURES,
+  mergeProtocols,
+} from './protocol.js';
 import { testField as f } from './test-data.js';
 
 const plain: StructType = { type: 'struct', fields: [f('a', { type: 'long' })] };
@@ -140,5 +145,37 @@ describe('checkWriteSupported', () => {
       caught = err;
     }
     expect(isDeltaError(caught, 'UnsupportedFeature')).toBe(true);
+  });
+});
+
+describe('mergeProtocols', () => {
+  it('keeps a protocol that already covers what is needed', () => {
+    const current = { minReaderVersion: 1, minWriterVersion: 4 };
+    expect(mergeProtocols(current, { minReaderVersion: 1, minWriterVersion: 2 })).toBe(current);
+  });
+
+  it('upgrades to table features, spelling out the features legacy versions implied', () => {
+    const merged = mergeProtocols(
+      { minReaderVersion: 1, minWriterVersion: 4 },
+      {
+        minReaderVersion: 3,
+        minWriterVersion: 7,
+        readerFeatures: ['deletionVectors'],
+        writerFeatures: ['deletionVectors'],
+      },
+    );
+    expect(merged).toEqual({
+      minReaderVersion: 3,
+      minWriterVersion: 7,
+      readerFeatures: ['deletionVectors'],
+      writerFeatures: [
+        'appendOnly',
+        'changeDataFeed',
+        'checkConstraints',
+        'deletionVectors',
+        'generatedColumns',
+        'invariants',
+      ],
+    });
   });
 });

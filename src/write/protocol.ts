@@ -236,3 +236,37 @@ export function checkWriteSupported(protocol: Protocol, metadata: Metadata): voi
       },
     );
 }
+
+/** The reader and writer features a protocol lists or implies by its legacy versions. */
+function featuresOf(p: Protocol): { reader: Set<string>; writer: Set<string> } {
+  const writer = new Set<string>(p.writerFeatures ?? []);
+  if (p.minWriterVersion < 7) for (const f of impliedFeatures(p.minWriterVersion)) writer.add(f);
+  const reader = new Set<string>(p.readerFeatures ?? []);
+  if (p.minReaderVersion === 2) reader.add('columnMapping');
+  return { reader, writer };
+}
+
+/**
+ * The protocol that satisfies both: `current` when it already covers `needed`, otherwise table
+ * features (3/7) listing the union of both sides' features, legacy versions expanded. A write
+ * never drops a feature, since other writers may rely on it.
+ */
+export function mergeProtocols(current: Protocol, needed: Protocol): Protocol {
+  const have = featuresOf(current);
+  const want = featuresOf(needed);
+  const covered =
+    needed.minReaderVersion <= current.minReaderVersion &&
+    needed.minWriterVersion <= current.minWriterVersion &&
+    [...want.writer].every((f) => have.writer.has(f)) &&
+    [...want.reader].every((f) => have.reader.has(f));
+  if (covered) return current;
+  const reader = [...new Set([...have.reader, ...want.reader])].sort();
+  const writer = [...new Set([...have.writer, ...want.writer, ...reader])].sort();
+  const readerVersion = Math.max(current.minReaderVersion, needed.minReaderVersion);
+  return {
+    minReaderVersion: readerVersion >= 3 ? 3 : readerVersion,
+    minWriterVersion: 7,
+    ...(readerVersion >= 3 ? { readerFeatures: reader } : {}),
+    writerFeatures: writer,
+  };
+}
