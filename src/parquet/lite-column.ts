@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { type LeafKind, type LiteChunk, type LiteNode, LiteUnsupported } from './lite-meta.js';
+import { decodeHybrid } from './bits.js';
 import { snappyDecompress } from './snappy.js';
 import { ThriftReader, num, struct } from './thrift.js';
 
@@ -86,7 +87,7 @@ export function readLeafColumn(bytes: Uint8Array, chunk: LiteChunk, leaf: LiteNo
       if (dictionary === undefined) throw new LiteUnsupported('dictionary-encoded page without a dictionary');
       const width = data[at] ?? 0;
       const idx = new Uint32Array(present);
-      hybrid(data, at + 1, data.length, width, idx, 0, present);
+      decodeHybrid(data, at + 1, data.length, width, idx, 0, present);
       for (let i = 0; i < present; i++) {
         const v = dictionary[idx[i] ?? 0];
         if (v === undefined) throw new LiteUnsupported('dictionary index out of range');
@@ -95,7 +96,7 @@ export function readLeafColumn(bytes: Uint8Array, chunk: LiteChunk, leaf: LiteNo
     } else if (encoding === 3 && kind === 'bool') {
       const len = new DataView(data.buffer, data.byteOffset + at, 4).getUint32(0, true);
       const bits = new Uint32Array(present);
-      hybrid(data, at + 4, at + 4 + len, 1, bits, 0, present);
+      decodeHybrid(data, at + 4, at + 4 + len, 1, bits, 0, present);
       for (let i = 0; i < present; i++) values.push(bits[i] === 1);
     } else throw new LiteUnsupported(`value encoding ${encoding}`);
     filled += n;
@@ -130,64 +131,13 @@ function readLevels(
   if (encoding !== undefined && encoding !== 3) throw new LiteUnsupported(`level encoding ${encoding}`);
   const width = 32 - Math.clz32(max);
   if (!prefixed) {
-    hybrid(data, at, data.length, width, out, from, n);
+    decodeHybrid(data, at, data.length, width, out, from, n);
     return data.length;
   }
   if (at + 4 > data.length) throw new LiteUnsupported('truncated levels');
   const len = new DataView(data.buffer, data.byteOffset + at, 4).getUint32(0, true);
-  hybrid(data, at + 4, at + 4 + len, width, out, from, n);
+  decodeHybrid(data, at + 4, at + 4 + len, width, out, from, n);
   return at + 4 + len;
-}
-
-/** Decodes `n` values of the RLE/bit-packing hybrid encoding in `data[at..end)` into `out[from..]`. */
-function hybrid(
-  data: Uint8Array,
-  at: number,
-  end: number,
-  width: number,
-  out: Uint8Array | Uint32Array,
-  from: number,
-  n: number,
-): void {
-  let pos = at;
-  let i = from;
-  const stop = from + n;
-  const bytesPer = (width + 7) >> 3;
-  while (i < stop) {
-    if (pos >= end) throw new LiteUnsupported('RLE data ends early');
-    let header = 0;
-    let scale = 1;
-    for (;;) {
-      const b = data[pos++] ?? 0;
-      header += (b & 0x7f) * scale;
-      if ((b & 0x80) === 0) break;
-      scale *= 128;
-    }
-    if ((header & 1) === 0) {
-      const count = header / 2;
-      let value = 0;
-      for (let k = 0; k < bytesPer; k++) value += (data[pos + k] ?? 0) * 2 ** (8 * k);
-      pos += bytesPer;
-      const to = Math.min(stop, i + count);
-      out.fill(value, i, to);
-      i = to;
-    } else {
-      const count = ((header - 1) / 2) * 8;
-      const mask = width === 32 ? 0xffffffff : (1 << width) - 1;
-      let bitPos = pos * 8;
-      for (let k = 0; k < count; k++, bitPos += width) {
-        if (i < stop) {
-          let v = 0;
-          for (let b = 0; b < width; b++) {
-            const bit = bitPos + b;
-            v |= (((data[bit >> 3] ?? 0) >> (bit & 7)) & 1) << b;
-          }
-          out[i++] = (v & mask) >>> 0;
-        }
-      }
-      pos += (count * width) / 8;
-    }
-  }
 }
 
 /** Appends `n` PLAIN-encoded values of `kind` at `at` to `out`. */

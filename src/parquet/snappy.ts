@@ -5,6 +5,9 @@
  * whole rest of a checkpointed snapshot load.
  */
 
+/** Literals and copies shorter than this are copied in JavaScript rather than by a native call. */
+const SHORT = 32;
+
 /** The input is not a valid Snappy block. */
 export class SnappyError extends Error {}
 
@@ -23,6 +26,12 @@ export function snappyDecompress(input: Uint8Array, expected?: number): Uint8Arr
   if (expected !== undefined && expected !== length)
     throw new SnappyError(`Snappy block of ${length} bytes where ${expected} were expected`);
   const out = new Uint8Array(length);
+  // Short runs move four bytes at a time through DataViews (unaligned access is allowed there),
+  // possibly writing up to three bytes past the run, which the next run overwrites; only within
+  // four bytes of the end of the output is a run copied byte by byte.
+  const iv = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  const ov = new DataView(out.buffer);
+  const safeEnd = length - 4;
   let at = 0;
   const n = input.length;
   while (pos < n) {
@@ -37,7 +46,10 @@ export function snappyDecompress(input: Uint8Array, expected?: number): Uint8Arr
       }
       len += 1;
       if (pos + len > n || at + len > length) throw new SnappyError('Snappy literal runs past the end');
-      out.set(input.subarray(pos, pos + len), at);
+      if (len > SHORT) out.set(input.subarray(pos, pos + len), at);
+      else if (at + len <= safeEnd && pos + len + 4 <= n)
+        for (let k = 0; k < len; k += 4) ov.setUint32(at + k, iv.getUint32(pos + k, true), true);
+      else for (let k = 0; k < len; k++) out[at + k] = input[pos + k] ?? 0;
       pos += len;
       at += len;
       continue;
@@ -60,8 +72,15 @@ export function snappyDecompress(input: Uint8Array, expected?: number): Uint8Arr
     }
     if (pos > n || offset === 0 || offset > at || at + len > length)
       throw new SnappyError('Snappy copy out of range');
-    if (offset >= len) out.copyWithin(at, at - offset, at - offset + len);
-    else for (let k = 0; k < len; k++) out[at + k] = out[at - offset + k] ?? 0;
+    if (len > SHORT && offset >= len) out.copyWithin(at, at - offset, at - offset + len);
+    else if (offset >= 4 && at + len <= safeEnd) {
+      // Each word read lies wholly before the word written (offset >= 4): already final.
+      const from = at - offset;
+      for (let k = 0; k < len; k += 4) ov.setUint32(at + k, ov.getUint32(from + k, true), true);
+    } else {
+      // Byte by byte gives an overlapping copy (offset < len) its repeating pattern.
+      for (let k = 0; k < len; k++) out[at + k] = out[at - offset + k] ?? 0;
+    }
     at += len;
   }
   if (at !== length) throw new SnappyError(`Snappy block decoded to ${at} of ${length} bytes`);

@@ -1,0 +1,107 @@
+/**
+ * The RLE / bit-packing hybrid encoding of Parquet (https://github.com/apache/parquet-format,
+ * Encodings.md), which carries definition and repetition levels, dictionary indices and RLE
+ * booleans. It sits on the hot path of every dictionary-encoded column, so bit-packed runs are
+ * unpacked through a small bit buffer rather than one bit at a time.
+ */
+
+/** The encoded data ends before the values it announced. */
+export class HybridError extends Error {}
+
+/**
+ * Decodes `n` values of bit width `width` (0–32) from `data[at..end)` into `out[from..from+n)`;
+ * returns the position after the last run read.
+ */
+export function decodeHybrid(
+  data: Uint8Array,
+  at: number,
+  end: number,
+  width: number,
+  out: Uint8Array | Uint32Array | Int32Array,
+  from: number,
+  n: number,
+): number {
+  if (width < 0 || width > 32) throw new HybridError(`bit width ${width} out of range`);
+  let pos = at;
+  let i = from;
+  const stop = from + n;
+  const bytesPer = (width + 7) >> 3;
+  while (i < stop) {
+    if (pos >= end) throw new HybridError('RLE/bit-packed data ends early');
+    let header = 0;
+    let scale = 1;
+    for (;;) {
+      const b = data[pos++] ?? 0;
+      header += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) break;
+      scale *= 128;
+      if (scale > 2 ** 35) throw new HybridError('RLE run header too long');
+    }
+    if (header % 2 === 0) {
+      const count = header / 2;
+      if (pos + bytesPer > end) throw new HybridError('RLE run ends early');
+      let value = 0;
+      for (let k = 0; k < bytesPer; k++) value += (data[pos + k] ?? 0) * 2 ** (8 * k);
+      pos += bytesPer;
+      const to = Math.min(stop, i + count);
+      out.fill(value, i, to);
+      i = to;
+      continue;
+    }
+    const groups = (header - 1) / 2;
+    const bytes = groups * width;
+    // The last run may be cut short by the end of a v2 level section: only what is there is read.
+    const take = Math.min(stop - i, groups * 8);
+    if (pos + Math.ceil((take * width) / 8) > end) throw new HybridError('bit-packed run ends early');
+    if (width <= 24) unpackNarrow(data, pos, width, out, i, take);
+    else unpackWide(data, pos, width, out, i, take);
+    i += take;
+    pos += bytes;
+  }
+  return pos;
+}
+
+/** Unpacks `count` values of at most 24 bits: a 32-bit buffer always has room for one more byte. */
+function unpackNarrow(
+  data: Uint8Array,
+  pos: number,
+  width: number,
+  out: Uint8Array | Uint32Array | Int32Array,
+  from: number,
+  count: number,
+): void {
+  const mask = (1 << width) - 1;
+  let buf = 0;
+  let bits = 0;
+  let p = pos;
+  const to = from + count;
+  for (let i = from; i < to; i++) {
+    while (bits < width) {
+      buf |= (data[p++] ?? 0) << bits;
+      bits += 8;
+    }
+    out[i] = buf & mask;
+    buf >>>= width;
+    bits -= width;
+  }
+}
+
+/** Unpacks `count` values of 25–32 bits with arithmetic that cannot overflow 32-bit integers. */
+function unpackWide(
+  data: Uint8Array,
+  pos: number,
+  width: number,
+  out: Uint8Array | Uint32Array | Int32Array,
+  from: number,
+  count: number,
+): void {
+  let bit = pos * 8;
+  for (let i = from; i < from + count; i++, bit += width) {
+    let v = 0;
+    for (let k = 0; k < width; k++) {
+      const b = bit + k;
+      if ((((data[b >> 3] ?? 0) >> (b & 7)) & 1) === 1) v += 2 ** k;
+    }
+    out[i] = v;
+  }
+}
