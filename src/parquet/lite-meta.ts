@@ -33,6 +33,8 @@ export interface LiteNode {
   readonly unsupported: string | undefined;
   /** Names from the top-level column down to this node. */
   readonly path: readonly string[];
+  /** The raw `SchemaElement` (type length, annotations, field id) for readers that map types. */
+  readonly element: ThriftStruct;
 }
 
 /** Where one column chunk of a row group lives. */
@@ -43,6 +45,10 @@ export interface LiteChunk {
   /** Byte offset of the first page (dictionary page when there is one). */
   readonly start: number;
   readonly compressedSize: number;
+  /** Bytes of its pages once decompressed (headers included), as the footer states. */
+  readonly uncompressedSize: number;
+  /** Encodings the chunk's pages use, as the footer lists them (undefined when it does not). */
+  readonly encodings: readonly number[] | undefined;
 }
 
 /** The parts of the footer the decoder uses. */
@@ -61,11 +67,29 @@ export function readLiteFooter(bytes: Uint8Array): LiteFile {
   const n = bytes.length;
   if (n < 12) throw new LiteUnsupported('too short for a Parquet file');
   const view = new DataView(bytes.buffer, bytes.byteOffset, n);
-  if (view.getUint32(0, true) !== MAGIC || view.getUint32(n - 4, true) !== MAGIC)
+  if (view.getUint32(0, true) !== MAGIC)
     throw new LiteUnsupported('no PAR1 magic (encrypted or not Parquet)');
-  const len = view.getUint32(n - 8, true);
-  if (len > n - 12) throw new LiteUnsupported('footer length out of range');
-  const meta = new ThriftReader(bytes.subarray(n - 8 - len, n - 8)).readStruct();
+  const len = footerLength(bytes.subarray(n - 8), n);
+  return parseLiteFooter(bytes.subarray(n - 8 - len, n - 8));
+}
+
+/**
+ * The length of the footer metadata, from the last 8 bytes of a file of `size` bytes (a reader of
+ * ranges fetches those first, then exactly the footer).
+ */
+export function footerLength(tail: Uint8Array, size: number): number {
+  if (tail.length !== 8 || size < 12) throw new LiteUnsupported('too short for a Parquet file');
+  const view = new DataView(tail.buffer, tail.byteOffset, 8);
+  if (view.getUint32(4, true) !== MAGIC)
+    throw new LiteUnsupported('no PAR1 magic (encrypted or not Parquet)');
+  const len = view.getUint32(0, true);
+  if (len > size - 12) throw new LiteUnsupported('footer length out of range');
+  return len;
+}
+
+/** Parses the Thrift `FileMetaData` in `footer` (the bytes {@link footerLength} measured). */
+export function parseLiteFooter(footer: Uint8Array): LiteFile {
+  const meta = new ThriftReader(footer).readStruct();
   const elements = list(meta, 2).filter((e): e is ThriftStruct => e instanceof Map);
   const root = elements[0];
   if (root === undefined) throw new LiteUnsupported('footer without a schema');
@@ -94,6 +118,8 @@ export function readLiteFooter(bytes: Uint8Array): LiteFile {
         numValues: num(md, 5) ?? 0,
         start,
         compressedSize: num(md, 7) ?? 0,
+        uncompressedSize: num(md, 6) ?? 0,
+        encodings: md.has(2) ? list(md, 2).map((e) => (typeof e === 'number' ? e : -1)) : undefined,
       };
     });
     return { numRows: num(g, 3) ?? 0, chunks };
@@ -135,6 +161,7 @@ function node(
       leaf,
       unsupported: repeated ?? unsupported,
       path,
+      element: el,
     };
   }
   const children: LiteNode[] = [];
@@ -172,6 +199,7 @@ function node(
     leaf: undefined,
     unsupported,
     path,
+    element: el,
   };
 }
 

@@ -16,6 +16,20 @@ import { tableFromIPC } from 'apache-arrow';
 import { isDeltaError } from '../errors.js';
 import { DecodingFile, materialize, projectSchema } from './decode.js';
 import { DecoderPool } from './pool.js';
+import { openFlatFile } from './flat.js';
+import { openParquetFile } from './read.js';
+import { writeParquetBytes } from './write.js';
+import {
+  Field,
+  Int64,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  Utf8,
+  makeData,
+  vectorFromArray,
+} from 'apache-arrow';
 
 // Unit tests run from TypeScript sources, where the compiled worker does not exist; compile the
 // worker's module graph into a scratch directory (with this repository's node_modules) to run it.
@@ -36,6 +50,11 @@ beforeAll(() => {
     'parquet/protocol.ts',
     'parquet/wasm.ts',
     'parquet/source.ts',
+    'parquet/bits.ts',
+    'parquet/snappy.ts',
+    'parquet/thrift.ts',
+    'parquet/flat-column.ts',
+    'parquet/flat-pages.ts',
   ]) {
     const out = ts.transpileModule(readFileSync(join(SRC, file), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
@@ -106,5 +125,50 @@ describe('DecoderPool', () => {
     await expect(file.decode({ rowGroup: 0 }, undefined, 10)).rejects.toSatisfy(
       (e: unknown) => isDeltaError(e, 'CorruptData') && e.message.includes('gone.parquet'),
     );
+  });
+});
+
+/** A flat file with one row group of ~9 MB decompressed: large enough to be split with a worker. */
+function largeFlatFile(): Uint8Array {
+  const rows = 200_000;
+  const longs = (k: number) =>
+    makeData({
+      type: new Int64(),
+      length: rows,
+      nullCount: 0,
+      data: BigInt64Array.from({ length: rows }, (_, i) => BigInt(i * k)),
+    });
+  const text = vectorFromArray(
+    Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? null : `sku-${i % 1000}`)),
+    new Utf8(),
+  );
+  const fields = [0, 1, 2, 3, 4].map((k) => new Field(`c${k}`, new Int64(), false));
+  const schema = new Schema([...fields, new Field('sku', new Utf8(), true)]);
+  const children = [...[1, 3, 5, 7, 11].map(longs), text.data[0] ?? longs(1)];
+  const struct = makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children });
+  return writeParquetBytes(new Table([new RecordBatch(schema, struct)]), { dictionary: false });
+}
+
+describe('DecoderPool with the JavaScript decoder', () => {
+  it('splits a large row group by columns with a worker and reads what the WebAssembly decoder reads', async () => {
+    const bytes = largeFlatFile();
+    const flat = await openFlatFile(bytes, 'split.parquet', { workers: true, pool });
+    const wasm = await openParquetFile(bytes, 'split.parquet', { decoder: 'wasm' });
+    try {
+      expect(flat?.decoder).toBe('javascript');
+      const json = async (reader: typeof wasm) => {
+        const out: string[] = [];
+        for await (const b of reader.batches({ batchSize: 30_000 }))
+          out.push(JSON.stringify(b.toArray(), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
+        return out;
+      };
+      if (flat === undefined) throw new Error('not a flat file');
+      const got = await json(flat);
+      expect(got.length).toBe(7);
+      expect(got).toEqual(await json(wasm));
+    } finally {
+      flat?.close();
+      wasm.close();
+    }
   });
 });

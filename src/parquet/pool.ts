@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DeltaError } from '../errors.js';
 import type { DecodedRowGroup, RowGroupInfo, RowGroupSlice } from './decode.js';
+import type { ColumnBuffers } from './ffi.js';
+import type { LeafSpec } from './flat-schema.js';
 import type { WorkerFailure, WorkerReply, WorkerRequest } from './protocol.js';
 
 /**
@@ -72,7 +74,8 @@ class PoolWorker {
     this.idleTimer.unref();
   }
 
-  private busy(): void {
+  /** Marks the worker as needed: referenced, and no idle termination pending. */
+  busy(): void {
     // A pending reply must keep the process alive, or an awaiting scan would be cut short.
     this.worker.ref();
     if (this.idleTimer) clearTimeout(this.idleTimer);
@@ -110,6 +113,19 @@ export interface PooledFile {
     batchSize: number,
   ): Promise<DecodedRowGroup>;
   /** Releases the worker's copy of the file; idempotent. */
+  close(): void;
+}
+
+/** Flat column chunks being decoded on a pool worker (see `flat.ts`). */
+export interface RemoteColumns {
+  /**
+   * The next `rows` rows of every column, in the order they were opened, and the milliseconds each
+   * column's decoding has taken so far.
+   */
+  take(
+    rows: number,
+  ): Promise<{ readonly columns: readonly ColumnBuffers[]; readonly elapsed: readonly number[] }>;
+  /** Releases the worker's state for them; idempotent. */
   close(): void;
 }
 
@@ -177,6 +193,41 @@ export class DecoderPool {
         return r.decoded;
       },
       close,
+    };
+  }
+
+  /**
+   * Hands column chunks to the least busy worker for the JavaScript decoder; their buffers move to
+   * the worker (each `bytes` must own its whole buffer).
+   */
+  openFlat(
+    columns: ReadonlyArray<{ readonly bytes: Uint8Array; readonly codec: number; readonly leaf: LeafSpec }>,
+    source: string,
+  ): RemoteColumns {
+    const w = this.pick();
+    const file = this.nextId++;
+    w.openFiles++;
+    let closed = false;
+    const transfer = columns.flatMap((c) => (c.bytes.buffer instanceof ArrayBuffer ? [c.bytes.buffer] : []));
+    w.busy();
+    w.worker.postMessage({ op: 'flat-open', file, source, columns } satisfies WorkerRequest, transfer);
+    w.maybeIdle();
+    return {
+      take: async (rows) => {
+        if (closed)
+          throw new DeltaError('CorruptData', `${source} was closed while reading`, {
+            context: { file: source },
+          });
+        const r = await w.request({ op: 'flat-take', id: this.nextId++, file, rows }, source, []);
+        if (!('columns' in r)) throw failure(r);
+        return r;
+      },
+      close: () => {
+        if (closed) return;
+        closed = true;
+        w.openFiles--;
+        w.send({ op: 'close', file });
+      },
     };
   }
 

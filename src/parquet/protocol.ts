@@ -1,5 +1,7 @@
 import type { DeltaErrorCode } from '../errors.js';
 import type { DecodedRowGroup, RowGroupInfo, RowRange } from './decode.js';
+import type { ColumnBuffers } from './ffi.js';
+import type { LeafSpec } from './flat-schema.js';
 
 /**
  * Messages between the main thread (`pool.ts`) and decoder workers (`worker.ts`). A file is opened
@@ -25,6 +27,24 @@ export type WorkerRequest =
       readonly columns: readonly string[] | undefined;
       readonly batchSize: number;
     }
+  | {
+      /** Column chunks for the JavaScript decoder (`flat-column.ts`); no reply. */
+      readonly op: 'flat-open';
+      readonly file: number;
+      readonly source: string;
+      readonly columns: ReadonlyArray<{
+        readonly bytes: Uint8Array;
+        readonly codec: number;
+        readonly leaf: LeafSpec;
+      }>;
+    }
+  | {
+      /** The next `rows` rows of every column of a `flat-open`ed file. */
+      readonly op: 'flat-take';
+      readonly id: number;
+      readonly file: number;
+      readonly rows: number;
+    }
   | { readonly op: 'close'; readonly file: number };
 
 /** A failure, carried as the parts of a `DeltaError` (class instances do not survive the hop). */
@@ -41,4 +61,10 @@ export type WorkerReply =
       readonly opened: { readonly schemaIpc: Uint8Array; readonly rowGroups: readonly RowGroupInfo[] };
     }
   | { readonly id: number; readonly decoded: DecodedRowGroup }
+  | {
+      readonly id: number;
+      readonly columns: readonly ColumnBuffers[];
+      /** Milliseconds each column's decoding took so far on the worker. */
+      readonly elapsed: readonly number[];
+    }
   | { readonly id: number; readonly error: WorkerFailure };

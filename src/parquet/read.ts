@@ -8,6 +8,7 @@ import {
   planSlices,
   projectSchema,
 } from './decode.js';
+import { type DecoderChoice, defaultDecoder, openFlatFile } from './flat.js';
 import { type DecoderPool, type PooledFile, sharedDecoderPool } from './pool.js';
 import { type ByteSource, isByteSource } from './source.js';
 import { parquetWasm } from './wasm.js';
@@ -44,6 +45,11 @@ export interface ParquetFileReader {
   readonly source: string;
   /** The Arrow schema of the file, with field metadata (including `PARQUET:field_id`). */
   readonly schema: Schema;
+  /**
+   * Which decoder reads the file: `'javascript'` (flat files, see `flat.ts`; row groups it cannot
+   * read still go to WebAssembly) or `'wasm'`.
+   */
+  readonly decoder: 'javascript' | 'wasm';
   /** Number of row groups in the file. */
   readonly numRowGroups: number;
   /** Decodes the file one row group at a time (see {@link readParquetBatches}). */
@@ -55,12 +61,19 @@ export interface ParquetFileReader {
 /** Where {@link openParquetFile} decodes. */
 export interface ParquetOpenOptions {
   /**
-   * Decode on a worker thread of the shared pool (default `false`). Files under
-   * {@link MIN_WORKER_BYTES} and runs without the compiled worker decode in-thread regardless.
+   * Decode with the help of a worker thread of the shared pool (default `false`): a flat file read
+   * by the JavaScript decoder shares large row groups with a worker (split by columns), any other
+   * file decodes on a WebAssembly worker. Files under {@link MIN_WORKER_BYTES} and runs without the
+   * compiled worker decode in-thread regardless.
    */
   readonly workers?: boolean;
   /** Move `bytes`' buffer to the worker instead of copying it; the caller must not reuse it. */
   readonly transfer?: boolean;
+  /**
+   * `'auto'` (default, see {@link defaultDecoder}): flat files decode in JavaScript, the rest in
+   * WebAssembly. `'wasm'`: WebAssembly only.
+   */
+  readonly decoder?: DecoderChoice;
 }
 
 /** Files smaller than this decode in-thread: the hop to a worker would cost more than it saves. */
@@ -75,6 +88,14 @@ export async function openParquetFile(
   source = '<parquet>',
   options: ParquetOpenOptions = {},
 ): Promise<ParquetFileReader> {
+  if ((options.decoder ?? defaultDecoder()) === 'auto') {
+    const flat = await openFlatFile(
+      bytes,
+      source,
+      options.workers === undefined ? {} : { workers: options.workers },
+    );
+    if (flat !== undefined) return flat;
+  }
   const size = isByteSource(bytes) ? bytes.size : bytes.byteLength;
   const pool = options.workers === true && size >= MIN_WORKER_BYTES ? sharedDecoderPool() : null;
   // With every worker busy, this thread decodes the file itself (when it is reached) rather than
@@ -93,6 +114,8 @@ export async function openParquetFile(
  * so the worker decodes while the caller converts. At most two decoded slices of a file are alive.
  */
 class PooledFileReader implements ParquetFileReader {
+  readonly decoder = 'wasm';
+
   private constructor(
     private readonly file: PooledFile,
     readonly source: string,
@@ -148,6 +171,8 @@ class PooledFileReader implements ParquetFileReader {
 
 /** Decodes on the calling thread. */
 class LocalFileReader implements ParquetFileReader {
+  readonly decoder = 'wasm';
+
   constructor(private readonly file: DecodingFile) {}
 
   get source(): string {

@@ -2,6 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { DeltaError, type DeltaErrorCode, describeError } from '../errors.js';
 import { type DecodedRowGroup, DecodingFile } from './decode.js';
 import { transferables } from './ffi.js';
+import { ColumnCursor } from './flat-column.js';
 import type { WorkerReply, WorkerRequest } from './protocol.js';
 
 /**
@@ -14,6 +15,10 @@ const port = parentPort;
 if (port === null) throw new DeltaError('InvalidArgument', 'parquet/worker.js must run as a worker thread');
 
 const files = new Map<number, DecodingFile>();
+const flatFiles = new Map<
+  number,
+  { readonly source: string; readonly cursors: ReadonlyArray<readonly [string, ColumnCursor]> }
+>();
 
 function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
   port?.postMessage(message, transfer);
@@ -66,9 +71,52 @@ async function handle(request: WorkerRequest): Promise<void> {
       }
       return;
     }
+    case 'flat-open':
+      flatFiles.set(request.file, {
+        source: request.source,
+        cursors: request.columns.map(
+          (c) => [c.leaf.name, new ColumnCursor(c.bytes, c.codec, c.leaf)] as const,
+        ),
+      });
+      return;
+    case 'flat-take': {
+      const file = flatFiles.get(request.file);
+      if (file === undefined) {
+        fail(
+          request.id,
+          new DeltaError('CorruptData', `decoder file ${request.file} is not open`),
+          '<parquet>',
+        );
+        return;
+      }
+      let column = '';
+      try {
+        const columns = file.cursors.map(([name, cursor]) => {
+          column = name;
+          return cursor.take(request.rows);
+        });
+        const elapsed = file.cursors.map(([, cursor]) => cursor.elapsed);
+        reply({ id: request.id, columns, elapsed }, transferables({ numRows: request.rows, columns }));
+      } catch (err) {
+        fail(
+          request.id,
+          new DeltaError(
+            'CorruptData',
+            `cannot decode column ${column} of ${file.source}: ${describeError(err)}`,
+            {
+              cause: err,
+              context: { file: file.source, field: column },
+            },
+          ),
+          file.source,
+        );
+      }
+      return;
+    }
     case 'close':
       files.get(request.file)?.close();
       files.delete(request.file);
+      flatFiles.delete(request.file);
       return;
   }
 }

@@ -37,10 +37,12 @@ export interface ScanOptions {
    */
   readonly prefetchBytes?: number;
   /**
-   * Also decode Parquet on worker threads (default `false`), so decoding overlaps conversion and the
-   * caller's work. Off by default: on a 2-core machine the per-worker wasm warm-up and the second
-   * wasm heap made a 10M-row scan slower (1.2 s vs 0.93 s) and doubled peak RSS. Small files always
-   * decode in-thread.
+   * Also decode on worker threads (default `false`): large row groups of flat files (every column
+   * a primitive) are split by columns between this thread and a worker running the JavaScript
+   * decoder; other files decode on workers running the WebAssembly decoder. Off by default: on the
+   * 2-core benchmark machine a 10M-row scan was slower with them (JavaScript decoder: 1.3 s vs
+   * 1.15 s cold, +75 MiB peak RSS; two single-threaded scans at once each ran 1.4x slower, so the
+   * cores do not scale this work), see bench/RESULTS.md. Small files always decode in-thread.
    */
   readonly workers?: boolean;
 }
