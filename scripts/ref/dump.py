@@ -44,9 +44,11 @@ import pyarrow.parquet as pq  # noqa: E402
 from deltalake import DeltaTable, QueryBuilder  # noqa: E402
 
 from canonical import canon_table, delta_type_of_arrow  # noqa: E402
+from duck import connect_delta  # noqa: E402
+from duck import version as duckdb_version  # noqa: E402
 from spark import REVISION as SPARK_REVISION, SparkReference, dump_spark, versions as spark_versions  # noqa: E402
 
-DUMPER_REVISION = "5"  # bump to invalidate caches when the output form changes
+DUMPER_REVISION = "6"  # bump to invalidate caches when the output form changes (6: DuckDB loads)
 REPO = Path(__file__).resolve().parents[2]
 _fingerprints: dict[str, str] = {}
 _duckdb_state: dict[str, Any] = {}
@@ -112,19 +114,15 @@ def read_datafusion(dt: DeltaTable) -> pa.Table:
 
 
 def read_duckdb(root: str, version: int) -> pa.Table:
-    """DuckDB's `delta` extension; checked once (result kept in the cache) because it is downloaded."""
+    """DuckDB's `delta` extension (duck.py); whether it loads is checked once per cache."""
     marker = _duckdb_state.get("marker")
     if "con" not in _duckdb_state and isinstance(marker, Path) and marker.exists():
         _duckdb_state["con"] = None
         _duckdb_state["error"] = marker.read_text(encoding="utf-8")
     if "con" not in _duckdb_state:
         try:
-            import duckdb
-
-            con = duckdb.connect()
-            con.execute("INSTALL delta; LOAD delta;")
-            _duckdb_state["con"] = con
-        except Exception as err:  # the extension server is usually unreachable here
+            _duckdb_state["con"] = connect_delta()
+        except Exception as err:  # the wheel missing, or built for another DuckDB
             _duckdb_state["con"] = None
             _duckdb_state["error"] = short_error(err)
             if isinstance(marker, Path):
@@ -132,11 +130,7 @@ def read_duckdb(root: str, version: int) -> pa.Table:
     con = _duckdb_state["con"]
     if con is None:
         raise RuntimeError(f"DuckDB delta extension unavailable: {_duckdb_state['error']}")
-    # delta_scan reads the latest version only; older versions cannot be compared this way.
-    latest = DeltaTable(root, without_files=True).version()
-    if version != latest:
-        raise RuntimeError("DuckDB delta_scan reads only the latest version")
-    return con.execute("SELECT * FROM delta_scan(?)", [root]).arrow()
+    return con.execute("SELECT * FROM delta_scan(?, version => ?)", [root, version]).fetch_arrow_table()
 
 
 def active_files(dt: DeltaTable, root: str) -> dict[str, Any]:
@@ -156,10 +150,20 @@ def active_files(dt: DeltaTable, root: str) -> dict[str, Any]:
     return out
 
 
+def duckdb_release() -> str:
+    """The installed DuckDB version, or "none"."""
+    try:
+        import duckdb
+
+        return str(duckdb.__version__)
+    except ImportError:
+        return "none"
+
+
 def duckdb_status() -> str:
     """What is known about DuckDB's `delta` extension: loaded, unavailable (and why), or never needed."""
     if _duckdb_state.get("con") is not None:
-        return "loaded"
+        return f"loaded ({duckdb_version()})"
     if "error" in _duckdb_state:
         return f"unavailable ({_duckdb_state['error']})"
     marker = _duckdb_state.get("marker")
@@ -291,7 +295,8 @@ def main() -> int:
     out_dir, cache_dir = Path(args.out), Path(args.cache)
     out_dir.mkdir(parents=True, exist_ok=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    _duckdb_state["marker"] = cache_dir / "duckdb-delta-unavailable.txt"
+    # Per DuckDB release: a failure to load one release's extension says nothing of another's.
+    _duckdb_state["marker"] = cache_dir / f"duckdb-delta-unavailable-{duckdb_release()}.txt"
     # Concurrent spec files share the cache: one dumper works at a time, the next one then hits it.
     lock = open(cache_dir / ".lock", "w")
     fcntl.flock(lock, fcntl.LOCK_EX)

@@ -17,7 +17,7 @@ Requests (`id` is echoed back; a failure answers `{"id", "error"}`):
 - `{"op": "deltars_delete", "root", "predicate"}` / `{"op": "deltars_update", "root", "predicate",
   "updates"}` → `{}`.
 - `{"op": "duckdb_probe"}` → `{"available": bool, "reason"}`: whether DuckDB's `delta` extension
-  loads without a download (this machine cannot reach extensions.duckdb.org).
+  loads (from the `duckdb-extension-delta` wheel, see duck.py).
 
 Responses go to the file descriptor the process was started with as stdout; the process's own fd 1
 is pointed at stderr before Spark starts, so nothing the JVM prints can corrupt the protocol.
@@ -39,6 +39,8 @@ import pyarrow as pa  # noqa: E402
 from deltalake import DeltaTable, QueryBuilder, write_deltalake  # noqa: E402
 
 from canonical import canon_table, delta_type_of_arrow  # noqa: E402
+from duck import connect_delta  # noqa: E402
+from duck import version as duckdb_version  # noqa: E402
 from spark import SparkReference, java_error  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
@@ -114,22 +116,20 @@ def nullable_everywhere(node: Any) -> Any:
     return out
 
 
-def read_duckdb(root: str) -> dict[str, Any]:
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute("LOAD delta")
-    table = con.execute("SELECT * FROM delta_scan(?)", [root]).arrow()
+def read_duckdb(root: str, version: int | None) -> dict[str, Any]:
+    con = connect_delta()
+    if version is None:
+        table = con.execute("SELECT * FROM delta_scan(?)", [root]).fetch_arrow_table()
+    else:
+        table = con.execute("SELECT * FROM delta_scan(?, version => ?)", [root, version]).fetch_arrow_table()
     fields = [{"name": f.name, "type": delta_type_of_arrow(f.type)} for f in table.schema]
     return {"engine": "duckdb", "fields": fields, "rows": canon_table(table, fields)}
 
 
 def duckdb_probe() -> dict[str, Any]:
     try:
-        import duckdb
-
-        duckdb.connect().execute("LOAD delta")
-        return {"available": True, "reason": "loaded"}
+        connect_delta()
+        return {"available": True, "reason": f"loaded: {duckdb_version()}"}
     except Exception as err:  # noqa: BLE001 - the reason is the answer
         return {"available": False, "reason": f"{type(err).__name__}: {str(err).splitlines()[0]}"}
 
@@ -171,7 +171,7 @@ def handle(ref: SparkReference, req: dict[str, Any]) -> dict[str, Any]:
         if engine == "spark":
             return read_spark(ref, req["root"], req.get("version"))
         if engine == "duckdb":
-            return read_duckdb(req["root"])
+            return read_duckdb(req["root"], req.get("version"))
         raise ValueError(f"unknown engine {engine}")
     if op == "cdf":
         return cdf(req["root"], req["from"], req["to"])
