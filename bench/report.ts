@@ -189,6 +189,7 @@ export function renderReport(
     '- Peak RSS: the process high-water mark (`VmHWM` in `/proc/self/status`) right after the operation; median of the runs. It includes the runtime itself (Node, or CPython with deltalake and pyarrow loaded).',
     '- rows/s: rows / median time. Ratios are delta-ts / delta-rs: for time and RSS below 1 favours delta-ts, for rows/s above 1 does.',
     '- delta-rs full scan is measured three ways; delta-ts is compared with the fastest (marked). The OS page cache is warm for both engines.',
+    "- delta-ts decodes the flat files of the scan table with its JavaScript column decoder (`src/parquet/flat*.ts`) on the calling thread, the default; parquet-wasm measured about the same on this table (ad hoc, 8 alternating cold runs each: median 1.08 s and 191 MiB vs 1.06 s and 196 MiB). Splitting columns with a worker thread (`scan({ workers: true })`) measured slower here (~1.3 s, +75 MiB), and two single-threaded scans run at once each took 1.4x as long as one alone: on this 2-core host the decode work does not scale with threads the way delta-rs's native decoding does.",
     ...(writes.length > 0 ? ['', '### Write benchmarks', '', ...writeMethodLines(writes)] : []),
     '',
     '## Targets',

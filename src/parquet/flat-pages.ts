@@ -166,25 +166,34 @@ export class PageReader {
   }
 
   private decompress(body: Uint8Array, uncompressed: number): Uint8Array {
-    let out: Uint8Array;
-    switch (this.codec) {
-      case 0:
-        return body;
-      case 1:
-        return snappyDecompress(body, uncompressed);
-      case 2:
-        out = gunzipSync(body);
-        break;
-      case 4:
-        out = brotliDecompressSync(body);
-        break;
-      default:
-        throw new PageError(`compression codec ${this.codec}`);
-    }
-    if (out.length !== uncompressed)
-      throw new PageError(`page decompressed to ${out.length} bytes where ${uncompressed} were stated`);
-    return out;
+    return decompressPage(body, this.codec, uncompressed);
   }
+}
+
+/**
+ * The bytes of a page body compressed with Parquet codec `codec` (uncompressed, Snappy, gzip or
+ * Brotli), checked against the stated size; a plain `Uint8Array` view even where zlib returns a
+ * Node `Buffer` (whose `slice` would not copy). Shared with the checkpoint reader (`lite-column.ts`).
+ */
+export function decompressPage(body: Uint8Array, codec: number, uncompressed: number): Uint8Array {
+  let out: Uint8Array;
+  switch (codec) {
+    case 0:
+      return body;
+    case 1:
+      return snappyDecompress(body, uncompressed);
+    case 2:
+      out = gunzipSync(body);
+      break;
+    case 4:
+      out = brotliDecompressSync(body);
+      break;
+    default:
+      throw new PageError(`compression codec ${codec}`);
+  }
+  if (out.length !== uncompressed)
+    throw new PageError(`page decompressed to ${out.length} bytes where ${uncompressed} were stated`);
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
 /** `count` PLAIN values of `leaf` at `data[at..]`, in the decoded form of {@link PageValues}. */

@@ -1,7 +1,6 @@
-import { gunzipSync } from 'node:zlib';
 import { type LeafKind, type LiteChunk, type LiteNode, LiteUnsupported } from './lite-meta.js';
 import { decodeHybrid } from './bits.js';
-import { snappyDecompress } from './snappy.js';
+import { decompressPage } from './flat-pages.js';
 import { ThriftReader, num, struct } from './thrift.js';
 
 /**
@@ -48,7 +47,7 @@ export function readLeafColumn(bytes: Uint8Array, chunk: LiteChunk, leaf: LiteNo
       const dict = struct(header, 7);
       const enc = num(dict, 2) ?? 0;
       if (enc !== 0 && enc !== 2) throw new LiteUnsupported(`dictionary encoding ${enc}`);
-      const data = decompress(body, chunk.codec, uncompressed);
+      const data = decompressPage(body, chunk.codec, uncompressed);
       dictionary = [];
       decodePlain(data, 0, kind, num(dict, 1) ?? 0, dictionary);
       continue;
@@ -62,7 +61,7 @@ export function readLeafColumn(bytes: Uint8Array, chunk: LiteChunk, leaf: LiteNo
       const h = struct(header, 5);
       n = num(h, 1) ?? 0;
       encoding = num(h, 2) ?? 0;
-      data = decompress(body, chunk.codec, uncompressed);
+      data = decompressPage(body, chunk.codec, uncompressed);
       if (reps) at = readLevels(data, at, maxRep, reps, filled, n, true, num(h, 4));
       if (defs) at = readLevels(data, at, maxDef, defs, filled, n, true, num(h, 3));
     } else {
@@ -74,7 +73,7 @@ export function readLeafColumn(bytes: Uint8Array, chunk: LiteChunk, leaf: LiteNo
       if (reps) readLevels(body.subarray(0, repLen), 0, maxRep, reps, filled, n, false, 3);
       if (defs) readLevels(body.subarray(repLen, repLen + defLen), 0, maxDef, defs, filled, n, false, 3);
       const rest = body.subarray(repLen + defLen);
-      data = h?.get(7) === false ? rest : decompress(rest, chunk.codec, uncompressed - repLen - defLen);
+      data = h?.get(7) === false ? rest : decompressPage(rest, chunk.codec, uncompressed - repLen - defLen);
     }
     if (filled + n > total) throw new LiteUnsupported('pages hold more values than the chunk');
     let present = n;
@@ -102,19 +101,6 @@ export function readLeafColumn(bytes: Uint8Array, chunk: LiteChunk, leaf: LiteNo
     filled += n;
   }
   return { count: total, reps, defs, values };
-}
-
-function decompress(data: Uint8Array, codec: number, uncompressed: number): Uint8Array {
-  switch (codec) {
-    case 0:
-      return data;
-    case 1:
-      return snappyDecompress(data, uncompressed);
-    case 2:
-      return new Uint8Array(gunzipSync(data));
-    default:
-      throw new LiteUnsupported(`compression codec ${codec}`);
-  }
 }
 
 /** Reads `n` levels at `at` into `out[from..]`; v1 pages prefix them with their byte length. */

@@ -31,6 +31,10 @@ function fail(id: number, err: unknown, source: string): void {
   reply({ id, error: { code, message, context } });
 }
 
+function notOpen(id: number, file: number): void {
+  fail(id, new DeltaError('CorruptData', `decoder file ${file} is not open`), '<parquet>');
+}
+
 function decodedTransfers(decoded: DecodedRowGroup): ArrayBuffer[] {
   if (decoded.kind === 'ipc')
     return decoded.bytes.buffer instanceof ArrayBuffer ? [decoded.bytes.buffer] : [];
@@ -52,11 +56,7 @@ async function handle(request: WorkerRequest): Promise<void> {
     case 'decode': {
       const file = files.get(request.file);
       if (file === undefined) {
-        fail(
-          request.id,
-          new DeltaError('CorruptData', `decoder file ${request.file} is not open`),
-          '<parquet>',
-        );
+        notOpen(request.id, request.file);
         return;
       }
       try {
@@ -82,11 +82,7 @@ async function handle(request: WorkerRequest): Promise<void> {
     case 'flat-take': {
       const file = flatFiles.get(request.file);
       if (file === undefined) {
-        fail(
-          request.id,
-          new DeltaError('CorruptData', `decoder file ${request.file} is not open`),
-          '<parquet>',
-        );
+        notOpen(request.id, request.file);
         return;
       }
       let column = '';
