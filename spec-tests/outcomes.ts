@@ -196,7 +196,13 @@ export function decide(
   if (deltaRs === undefined) return { kind: 'undecided', reason: 'no reference result', ref: undefined };
   if (deltaRs.status === 'rows') {
     const reference = deltaRs.engine ?? 'delta-rs';
-    return { kind: 'rows', reference, ref: deltaRs, crossCheck: undefined, ...opinion };
+    // The dumper falls back to DuckDB only when delta-rs cannot read the version: say why.
+    const refused = deltaRs.attempts.find((a) => a.engine.startsWith('delta-rs'));
+    const note =
+      reference === 'duckdb' && refused !== undefined
+        ? { note: `delta-rs cannot read the rows: ${firstLine(refused.error)}` }
+        : {};
+    return { kind: 'rows', reference, ref: deltaRs, crossCheck: undefined, ...note, ...opinion };
   }
   const text = allErrors(deltaRs);
   if (deltaRs.phase === 'load') {

@@ -121,7 +121,7 @@ export function renderReport(records: readonly CaseRecord[], ctx: ReportContext)
     '',
     `${tables.size} tables. Of the passed cases, ${unverified} are "read-only": no reference engine could read them, so delta-ts was only required to read them without error (and with delta-rs' active-file list where it had one).`,
     '',
-    'Reference legend: `expected` = stored expected Parquet; `delta-rs` / `delta-rs-datafusion` = rows from delta-rs; `spark` = rows from Spark (delta-spark), where delta-rs cannot read the version; `+ spark` = Spark read the version too and agrees (or its disagreement is judged below); `error-assertion` = the right outcome is a typed `DeltaError` (see `spec-tests/outcomes.ts`); `read-only` = as above; `empty-assertion` = the version must read as an empty table; `(over expected)` = delta-rs chosen over a stored expectation, with the reason in the note.',
+    'Reference legend: `expected` = stored expected Parquet; `delta-rs` / `delta-rs-datafusion` = rows from delta-rs; `duckdb` = rows from the DuckDB `delta` extension, where delta-rs cannot read the version; `spark` = rows from Spark (delta-spark), where neither can; `+ spark` = Spark read the version too and agrees (or its disagreement is judged below); `error-assertion` = the right outcome is a typed `DeltaError` (see `spec-tests/outcomes.ts`); `read-only` = as above; `empty-assertion` = the version must read as an empty table; `(over expected)` = delta-rs chosen over a stored expectation, with the reason in the note.',
     '',
     ...renderReferenceCounts(records),
     ...renderSpark(records, ctx),
