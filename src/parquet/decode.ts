@@ -13,6 +13,13 @@ import { parquetWasm } from './wasm.js';
  * Arrow record batches with {@link materialize}.
  */
 
+/**
+ * Rows per decoded batch unless the caller says otherwise. Large enough that per-batch overhead
+ * (wasm calls, Arrow object construction, conversion set-up) is negligible, small enough that one
+ * batch of a wide table stays a few megabytes.
+ */
+export const DEFAULT_BATCH_SIZE = 65_536;
+
 /** A decoded row group: copied-out column buffers, or an Arrow IPC stream for other layouts. */
 export type DecodedRowGroup =
   | { readonly kind: 'ffi'; readonly batches: readonly DecodedBatch[] }

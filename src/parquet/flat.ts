@@ -1,6 +1,6 @@
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { DeltaError, describeError } from '../errors.js';
-import { DecodingFile, materialize, planSlices, projectSchema } from './decode.js';
+import { DEFAULT_BATCH_SIZE, DecodingFile, materialize, planSlices, projectSchema } from './decode.js';
 import { type ColumnBuffers, toRecordBatch } from './ffi.js';
 import { ColumnCursor } from './flat-column.js';
 import { FLAT_CODECS, FLAT_ENCODINGS } from './flat-pages.js';
@@ -163,7 +163,7 @@ class FlatFileReader implements ParquetFileReader {
   }
 
   async *batches(options: Omit<ParquetReadOptions, 'source'> = {}): AsyncIterable<RecordBatch> {
-    const batchSize = Math.max(1, options.batchSize ?? 65_536);
+    const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
     const projected = projectSchema(this.schema, options.columns);
     const leaves = projected.fields.flatMap((f) => this.byName.get(f.name) ?? []);
     for (let rg = 0; rg < this.file.rowGroups.length; rg++) {

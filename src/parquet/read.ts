@@ -1,5 +1,6 @@
 import { type RecordBatch, type Schema, tableFromIPC } from 'apache-arrow';
 import {
+  DEFAULT_BATCH_SIZE,
   type DecodedRowGroup,
   DecodingFile,
   type RowGroupSlice,
@@ -28,12 +29,7 @@ export interface ParquetReadOptions {
   readonly source?: string;
 }
 
-/**
- * Rows per decoded batch unless the caller says otherwise. Large enough that per-batch overhead
- * (wasm calls, Arrow object construction, conversion set-up) is negligible, small enough that one
- * batch of a wide table stays a few megabytes.
- */
-export const DEFAULT_BATCH_SIZE = 65_536;
+export { DEFAULT_BATCH_SIZE } from './decode.js';
 
 /**
  * One Parquet file opened for reading: the footer is parsed once and the bytes are handed to the
