@@ -52,14 +52,11 @@ export function takeData(data: Data, indices: Int32Array): Data {
     case Type.Decimal:
     case Type.FixedSizeBinary:
     case Type.Interval: {
-      const stride = data.stride;
-      const src = data.values as Uint8Array;
-      const Ctor = src.constructor as new (n: number) => Uint8Array;
-      const values = new Ctor(length * stride);
-      for (let j = 0; j < length; j++) {
-        const from = (indices[j] ?? 0) * stride;
-        for (let k = 0; k < stride; k++) values[j * stride + k] = src[from + k] ?? 0;
-      }
+      const src = data.values as ArrayBufferView;
+      const width = (src as Uint8Array).BYTES_PER_ELEMENT * data.stride;
+      const Ctor = src.constructor as new (n: number) => ArrayBufferView;
+      const values = new Ctor(length * data.stride);
+      gatherFixed(bytesOf(src), bytesOf(values), width, indices);
       return makeData({ ...base, data: values } as Parameters<typeof makeData>[0]);
     }
     case Type.Bool: {
@@ -75,7 +72,10 @@ export function takeData(data: Data, indices: Int32Array): Data {
     case Type.Binary:
     case Type.LargeUtf8:
     case Type.LargeBinary: {
-      const large = data.typeId === Type.LargeUtf8 || data.typeId === Type.LargeBinary;
+      if (data.typeId === Type.Utf8 || data.typeId === Type.Binary) {
+        const { valueOffsets, bytes } = gatherBinary(data, indices);
+        return makeData({ ...base, valueOffsets, data: bytes } as Parameters<typeof makeData>[0]);
+      }
       const { offsets, ranges, total } = gatherRanges(data, indices);
       const src = data.values as Uint8Array;
       const bytes = new Uint8Array(total);
@@ -84,7 +84,7 @@ export function takeData(data: Data, indices: Int32Array): Data {
         bytes.set(src.subarray(start, end), at);
         at += end - start;
       }
-      const valueOffsets = large ? BigInt64Array.from(offsets, (o) => BigInt(o)) : offsets;
+      const valueOffsets = BigInt64Array.from(offsets, (o) => BigInt(o));
       return makeData({ ...base, valueOffsets, data: bytes } as Parameters<typeof makeData>[0]);
     }
     case Type.List:
@@ -126,6 +126,71 @@ export function takeData(data: Data, indices: Int32Array): Data {
     default:
       throw unsupported(data);
   }
+}
+
+/** The bytes a typed array spans, without copying. */
+function bytesOf(view: ArrayBufferView): Uint8Array {
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}
+
+/**
+ * `out[j] = src[indices[j]]` for values `width` bytes wide. Whole values move as 32-bit words where
+ * the width allows: reading a BigInt64Array element by element allocates a bigint per value, and
+ * byte-by-byte copying was the larger part of splitting a partitioned append.
+ */
+function gatherFixed(src: Uint8Array, out: Uint8Array, width: number, indices: Int32Array): void {
+  const n = indices.length;
+  if (width % 4 === 0 && src.byteOffset % 4 === 0 && out.byteOffset % 4 === 0) {
+    const per = width >> 2;
+    const from = new Int32Array(src.buffer, src.byteOffset, src.byteLength >> 2);
+    const to = new Int32Array(out.buffer, out.byteOffset, out.byteLength >> 2);
+    if (per === 1) for (let j = 0; j < n; j++) to[j] = from[indices[j] ?? 0] ?? 0;
+    else if (per === 2)
+      for (let j = 0; j < n; j++) {
+        const at = (indices[j] ?? 0) * 2;
+        to[2 * j] = from[at] ?? 0;
+        to[2 * j + 1] = from[at + 1] ?? 0;
+      }
+    else
+      for (let j = 0; j < n; j++) {
+        const at = (indices[j] ?? 0) * per;
+        for (let w = 0; w < per; w++) to[j * per + w] = from[at + w] ?? 0;
+      }
+    return;
+  }
+  for (let j = 0; j < n; j++) {
+    const at = (indices[j] ?? 0) * width;
+    for (let b = 0; b < width; b++) out[j * width + b] = src[at + b] ?? 0;
+  }
+}
+
+/**
+ * Rows `indices` of a Utf8 or Binary column (32-bit offsets): offsets in one pass, bytes in a
+ * second, with no per-row allocation; short values are copied in a loop, which beats a native
+ * `set` of a subarray below a few dozen bytes.
+ */
+function gatherBinary(data: Data, indices: Int32Array): { valueOffsets: Int32Array; bytes: Uint8Array } {
+  const from = data.valueOffsets as Int32Array;
+  const src = data.values as Uint8Array;
+  const n = indices.length;
+  const valueOffsets = new Int32Array(n + 1);
+  let total = 0;
+  for (let j = 0; j < n; j++) {
+    const i = indices[j] ?? 0;
+    total += (from[i + 1] ?? 0) - (from[i] ?? 0);
+    valueOffsets[j + 1] = total;
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (let j = 0; j < n; j++) {
+    const i = indices[j] ?? 0;
+    const start = from[i] ?? 0;
+    const end = from[i + 1] ?? 0;
+    if (end - start > 32) bytes.set(src.subarray(start, end), at);
+    else for (let b = start; b < end; b++) bytes[at + b - start] = src[b] ?? 0;
+    at += end - start;
+  }
+  return { valueOffsets, bytes };
 }
 
 /** New offsets for the gathered rows and the source `[start, end)` range of each. */

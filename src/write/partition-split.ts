@@ -89,23 +89,88 @@ export function partitionDirectory(
 }
 
 /**
- * A grouping key for row `i` of a string column: its bytes as char codes behind a `=`, equal
- * exactly when the values are. Null and the empty string share the empty key, as they share the
- * partition value null.
+ * Row groups of a string column by byte equality, null and empty together (they share the
+ * partition value null): `groupOf[i]` is row `i`'s group, `first[g]` the first row of group `g`.
+ * Rows are hashed (FNV-1a over the bytes) into an open-addressing table of representative rows
+ * and compared byte by byte on a hash match, so no row allocates: building a string key per row
+ * cost as much as writing its Parquet.
  */
-function rawStringKey(data: Data, i: number): string {
-  if (!isValidAt(data, i)) return '';
-  // Offsets as bytesAt reads them (apache-arrow applies a slice's offset to valueOffsets), minus
-  // the subarray it would allocate per row.
+function groupStrings(data: Data, n: number): { groupOf: Int32Array; first: number[] } {
   const offsets = data.valueOffsets as Int32Array | BigInt64Array;
-  const start = Number(offsets[i] ?? 0);
-  const end = Number(offsets[i + 1] ?? 0);
+  const wide = offsets instanceof BigInt64Array;
   const bytes = data.values as Uint8Array;
-  if (end === start) return '';
-  if (end - start > 64) return `=${utf8.decode(bytes.subarray(start, end))}`;
-  let key = '=';
-  for (let b = start; b < end; b++) key += String.fromCharCode(bytes[b] ?? 0);
-  return key;
+  const groupOf = new Int32Array(n);
+  const first: number[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let mask = 63;
+  let table = new Int32Array(mask + 1).fill(-1);
+  const hashes: number[] = [];
+  const place = (h: number, g: number): void => {
+    let slot = h & mask;
+    while ((table[slot] ?? -1) >= 0) slot = (slot + 1) & mask;
+    table[slot] = g;
+  };
+  for (let i = 0; i < n; i++) {
+    let start = 0;
+    let end = 0;
+    if (isValidAt(data, i)) {
+      start = wide ? Number(offsets[i] ?? 0) : ((offsets[i] as number | undefined) ?? 0);
+      end = wide ? Number(offsets[i + 1] ?? 0) : ((offsets[i + 1] as number | undefined) ?? 0);
+    }
+    let h = 0x811c9dc5;
+    for (let b = start; b < end; b++) h = Math.imul(h ^ (bytes[b] ?? 0), 0x01000193);
+    h >>>= 0;
+    let slot = h & mask;
+    let group = -1;
+    for (;;) {
+      const g = table[slot] ?? -1;
+      if (g < 0) break;
+      if (hashes[g] === h && sameBytes(bytes, starts[g] ?? 0, ends[g] ?? 0, start, end)) {
+        group = g;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+    if (group < 0) {
+      group = first.length;
+      first.push(i);
+      starts.push(start);
+      ends.push(end);
+      hashes.push(h);
+      if (first.length * 2 > mask) {
+        mask = mask * 2 + 1;
+        table = new Int32Array(mask + 1).fill(-1);
+        hashes.forEach((hash, g) => place(hash, g));
+      } else place(h, group);
+    }
+    groupOf[i] = group;
+  }
+  return { groupOf, first };
+}
+
+function sameBytes(bytes: Uint8Array, a: number, aEnd: number, b: number, bEnd: number): boolean {
+  if (aEnd - a !== bEnd - b) return false;
+  for (let k = 0; k < aEnd - a; k++) if (bytes[a + k] !== bytes[b + k]) return false;
+  return true;
+}
+
+/** Row groups by a string key per row (the general case: several or non-string columns). */
+function groupByKey(n: number, keyAt: (i: number) => string): { groupOf: Int32Array; first: number[] } {
+  const groupOf = new Int32Array(n);
+  const first: number[] = [];
+  const ids = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const key = keyAt(i);
+    let g = ids.get(key);
+    if (g === undefined) {
+      g = first.length;
+      ids.set(key, g);
+      first.push(i);
+    }
+    groupOf[i] = g;
+  }
+  return { groupOf, first };
 }
 
 /**
@@ -131,24 +196,29 @@ export function splitByPartition(
       return column === undefined ? null : serializePartitionValue(valueAt(column, f.type, i), f.type);
     });
   const stringColumn = fields.length === 1 && fields[0]?.type.type === 'string' ? columns[0] : undefined;
-  // Rows are grouped by a key; the partition values are computed once per group, from its first
-  // row. For one string column (the common case) the key is the raw bytes, so no row is decoded:
-  // decoding and JSON-encoding every row's values cost ~30% of a partitioned append.
-  const keyAt = stringColumn
-    ? (i: number): string => rawStringKey(stringColumn, i)
-    : (i: number): string => JSON.stringify(valuesAt(i));
-  const groups = new Map<string, { values: (string | null)[]; rows: number[] }>();
-  for (let i = 0; i < batch.numRows; i++) {
-    const key = keyAt(i);
-    let group = groups.get(key);
-    if (group === undefined) {
-      group = { values: valuesAt(i), rows: [] };
-      groups.set(key, group);
-    }
-    group.rows.push(i);
+  // Rows are grouped first; partition values are computed once per group, from its first row.
+  // Decoding and JSON-encoding every row's values cost ~30% of a partitioned append.
+  const n = batch.numRows;
+  const { groupOf, first } = stringColumn
+    ? groupStrings(stringColumn, n)
+    : groupByKey(n, (i) => JSON.stringify(valuesAt(i)));
+  const counts = new Int32Array(first.length);
+  for (let i = 0; i < n; i++) {
+    const g = groupOf[i] ?? 0;
+    counts[g] = (counts[g] ?? 0) + 1;
   }
+  const rows = Array.from(counts, (c) => new Int32Array(c));
+  const filled = new Int32Array(first.length);
+  for (let i = 0; i < n; i++) {
+    const g = groupOf[i] ?? 0;
+    const list = rows[g];
+    const at = filled[g] ?? 0;
+    if (list !== undefined) list[at] = i;
+    filled[g] = at + 1;
+  }
+  const groups = first.map((row, g) => ({ values: valuesAt(row), rows: rows[g] ?? new Int32Array(0) }));
   const out: PartitionSlice[] = [];
-  for (const { values, rows } of groups.values()) {
+  for (const { values, rows } of groups) {
     const partitionValues: Record<string, string | null> = {};
     fields.forEach((f, k) => {
       partitionValues[physicalName(f, mode)] = values[k] ?? null;
@@ -156,7 +226,7 @@ export function splitByPartition(
     out.push({
       partitionValues,
       directory: partitionDirectory(fields, values, mode),
-      batch: groups.size === 1 ? batch : takeBatch(batch, Int32Array.from(rows)),
+      batch: groups.length === 1 ? batch : takeBatch(batch, rows),
     });
   }
   return out;
