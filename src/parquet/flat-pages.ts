@@ -46,10 +46,41 @@ export const FLAT_CODECS: ReadonlySet<number> = new Set([0, 1, 2, 4]);
 /** Encodings read here: PLAIN, PLAIN_DICTIONARY, RLE, BIT_PACKED (levels only), RLE_DICTIONARY. */
 export const FLAT_ENCODINGS: ReadonlySet<number> = new Set([0, 2, 3, 4, 8]);
 
+/**
+ * The definition levels of a flat optional column, or `undefined` when every slot has a value.
+ * Writers encode a page without nulls as a single RLE run of 1s; recognising it skips decoding
+ * and counting a level per value and lets the batch builder copy values in bulk.
+ */
+function decodeDefs(data: Uint8Array, at: number, end: number, slots: number): Uint8Array | undefined {
+  let header = 0;
+  let scale = 1;
+  let pos = at;
+  while (pos < end && scale <= 2 ** 28) {
+    const b = data[pos++] ?? 0;
+    header += (b & 0x7f) * scale;
+    if ((b & 0x80) === 0) {
+      if (header % 2 === 0 && header / 2 >= slots && pos < end && data[pos] === 1) return undefined;
+      break;
+    }
+    scale *= 128;
+  }
+  const defs = new Uint8Array(slots);
+  decodeHybrid(data, at, end, 1, defs, 0, slots);
+  return defs;
+}
+
 /** Sequential reader of the pages of one column chunk. */
 export class PageReader {
   private readonly thrift: ThriftReader;
   private dictionary: PageValues | undefined;
+  /**
+   * Buffers reused from data page to data page: a page's decoded form is done with before the
+   * next page is read (its values are copied into batches), so one buffer per column serves all
+   * pages, and the scan no longer makes the collector free a megabyte per page. Dictionary pages,
+   * which outlive the pages that follow them, always get their own.
+   */
+  private pageScratch: Uint8Array | undefined;
+  private indexScratch: Uint32Array | undefined;
 
   /** `bytes` hold the chunk from its first page; `codec` is its compression codec. */
   constructor(
@@ -76,7 +107,7 @@ export class PageReader {
         const h = struct(header, 7);
         const encoding = num(h, 2) ?? 0;
         if (encoding !== 0 && encoding !== 2) throw new PageError(`dictionary page encoding ${encoding}`);
-        const data = this.decompress(body, uncompressed);
+        const data = decompressPage(body, this.codec, uncompressed);
         this.dictionary = plainValues(data, 0, num(h, 1) ?? 0, this.leaf);
         continue;
       }
@@ -97,8 +128,7 @@ export class PageReader {
       if (encoding !== 3) throw new PageError(`definition level encoding ${encoding}`);
       if (data.length < 4) throw new PageError('definition levels end early');
       const len = new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true);
-      defs = new Uint8Array(slots);
-      decodeHybrid(data, 4, 4 + len, 1, defs, 0, slots);
+      defs = decodeDefs(data, 4, 4 + len, slots);
       at = 4 + len;
     }
     return this.values(data, at, slots, defs, num(h, 2) ?? 0);
@@ -111,10 +141,7 @@ export class PageReader {
     const repLen = num(h, 6) ?? 0;
     if (repLen !== 0) throw new PageError('repetition levels in a flat column');
     let defs: Uint8Array | undefined;
-    if (this.leaf.optional) {
-      defs = new Uint8Array(slots);
-      decodeHybrid(body, 0, defLen, 1, defs, 0, slots);
-    }
+    if (this.leaf.optional) defs = decodeDefs(body, 0, defLen, slots);
     const rest = body.subarray(defLen);
     const data = h?.get(7) === false ? rest : this.decompress(rest, uncompressed - defLen);
     return this.values(data, 0, slots, defs, num(h, 4) ?? 0);
@@ -137,7 +164,9 @@ export class PageReader {
     if (encoding === 2 || encoding === 8) {
       const dictionary = this.dictionary;
       if (dictionary === undefined) throw new PageError('dictionary-encoded page without a dictionary page');
-      const indices = new Uint32Array(present);
+      if (this.indexScratch === undefined || this.indexScratch.length < present)
+        this.indexScratch = new Uint32Array(Math.max(present, 1024));
+      const indices = this.indexScratch.subarray(0, present);
       if (present > 0) {
         if (at >= data.length) throw new PageError('dictionary indices missing');
         const width = data[at] ?? 0;
@@ -165,8 +194,12 @@ export class PageReader {
     throw new PageError(`value encoding ${encoding}`);
   }
 
+  /** A data page's body, decompressed into the reused buffer where the codec allows. */
   private decompress(body: Uint8Array, uncompressed: number): Uint8Array {
-    return decompressPage(body, this.codec, uncompressed);
+    if (this.codec !== 1) return decompressPage(body, this.codec, uncompressed);
+    if (this.pageScratch === undefined || this.pageScratch.length < uncompressed)
+      this.pageScratch = new Uint8Array(uncompressed);
+    return snappyDecompress(body, uncompressed, this.pageScratch);
   }
 }
 

@@ -11,8 +11,12 @@ const SHORT = 32;
 /** The input is not a valid Snappy block. */
 export class SnappyError extends Error {}
 
-/** Decompresses one Snappy block; `expected` (when known) must equal the stated length. */
-export function snappyDecompress(input: Uint8Array, expected?: number): Uint8Array {
+/**
+ * Decompresses one Snappy block; `expected` (when known) must equal the stated length. With `into`
+ * large enough, the result is a view of its start: a reader that is done with one page before it
+ * decompresses the next reuses one buffer instead of allocating a page's worth of memory each time.
+ */
+export function snappyDecompress(input: Uint8Array, expected?: number, into?: Uint8Array): Uint8Array {
   let pos = 0;
   let length = 0;
   let scale = 1;
@@ -25,12 +29,12 @@ export function snappyDecompress(input: Uint8Array, expected?: number): Uint8Arr
   }
   if (expected !== undefined && expected !== length)
     throw new SnappyError(`Snappy block of ${length} bytes where ${expected} were expected`);
-  const out = new Uint8Array(length);
+  const out = into !== undefined && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
   // Short runs move four bytes at a time through DataViews (unaligned access is allowed there),
   // possibly writing up to three bytes past the run, which the next run overwrites; only within
   // four bytes of the end of the output is a run copied byte by byte.
   const iv = new DataView(input.buffer, input.byteOffset, input.byteLength);
-  const ov = new DataView(out.buffer);
+  const ov = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const safeEnd = length - 4;
   let at = 0;
   const n = input.length;
