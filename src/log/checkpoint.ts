@@ -24,6 +24,8 @@ export interface CheckpointReadOptions {
   readonly files: boolean;
   /** Also pass on `remove` tombstones (checkpoint writing and VACUUM need them; reads do not). */
   readonly removes?: boolean;
+  /** Contents of checkpoint files already fetched, by key (read from storage otherwise). */
+  readonly preloaded?: ReadonlyMap<string, Uint8Array>;
 }
 
 /** Columns read from the main checkpoint file when file actions are wanted. */
@@ -69,7 +71,7 @@ export async function readCheckpoint(
   };
   for (const file of checkpoint.files) {
     await withCheckpointErrors(file.key, checkpoint.version, async () => {
-      const bytes = await storage.get(file.key);
+      const bytes = options.preloaded?.get(file.key) ?? (await storage.get(file.key));
       if (file.key.endsWith('.json')) {
         parseActions(bytes, { file: file.key }, route(file.key));
       } else {

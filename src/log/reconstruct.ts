@@ -11,10 +11,16 @@ import { DeltaError, isDeltaError } from '../errors.js';
 import type { Action, CommitInfo } from '../protocol/actions.js';
 import type { Storage } from '../storage/storage.js';
 import { readCheckpoint } from './checkpoint.js';
-import { type LogListing, listLog } from './listing.js';
+import { type CheckpointSet, type LogListing, listLog } from './listing.js';
 import { FILE_ACTION_LINE, parseActions } from './ndjson.js';
 import { LogReplayer } from './replay.js';
-import { type LogSegment, checkpointId, listForLatest, selectSegment } from './segment.js';
+import {
+  type LogSegment,
+  checkpointId,
+  classicCheckpointKey,
+  listForLatest,
+  selectSegment,
+} from './segment.js';
 
 /** Options of {@link reconstruct}. */
 export interface ReconstructOptions {
@@ -54,14 +60,19 @@ export async function reconstruct(
 ): Promise<Reconstructed> {
   let listing: LogListing;
   let partial = false;
+  let early: EarlyCheckpoint | undefined;
   if (options.listing) listing = options.listing;
   else if (version === undefined && options.ignoreCheckpoints !== true)
-    ({ listing, partial } = await listForLatest(storage));
+    ({ listing, partial } = await listForLatest(storage, async (hint) => {
+      early = readEarly(storage, hint, options);
+      await early.fetched;
+    }));
   else listing = await listLog(storage);
   const exclude = new Set<string>();
   for (;;) {
     const segment = selectSegment(listing, storage.url, version, { ...options, exclude });
-    const result = await replaySegment(storage, segment, options);
+    const result = await replaySegment(storage, segment, options, early);
+    early = undefined;
     if (result.ok) return result.value;
     const failed = segment.checkpoint ? checkpointId(segment.checkpoint) : '';
     if (partial) {
@@ -87,53 +98,111 @@ export async function reconstruct(
 
 type ReplayResult = { ok: true; value: Reconstructed } | { ok: false; error: DeltaError };
 
+/**
+ * The classic checkpoint `_last_checkpoint` names, read before the log is listed and decoded while
+ * the listing waits on the store: listing a log of thousands of commits takes several milliseconds
+ * in which the main thread would otherwise sit idle, and fetching the file before the listing
+ * starts keeps its reads from queueing behind the directory scan. The actions are only used when
+ * the listing then selects exactly that file; any failure here is dropped, and the regular read
+ * reports it.
+ */
+interface EarlyCheckpoint {
+  readonly key: string;
+  /** Settles once the file is fetched (or failed to be), before decoding starts. */
+  readonly fetched: Promise<unknown>;
+  readonly actions: Promise<Action[] | undefined>;
+}
+
+function readEarly(storage: Storage, version: number, options: ReconstructOptions): EarlyCheckpoint {
+  const key = classicCheckpointKey(version);
+  const set: CheckpointSet = { version, format: 'classic', files: [{ key, size: 0, lastModified: 0 }] };
+  const bytes = storage.get(key);
+  const fetched = bytes.catch(() => undefined);
+  const decode = async (): Promise<Action[]> => {
+    const preloaded = new Map([[key, await bytes]]);
+    // A macrotask later, so the listing has issued its first request before decoding blocks.
+    await new Promise((resolve) => setImmediate(resolve));
+    const actions: Action[] = [];
+    await readCheckpoint(
+      storage,
+      set,
+      { files: options.files, removes: options.tombstones, preloaded },
+      (a) => actions.push(a),
+    );
+    return actions;
+  };
+  return { key, fetched, actions: decode().catch(() => undefined) };
+}
+
 async function replaySegment(
   storage: Storage,
   segment: LogSegment,
   options: ReconstructOptions,
+  early?: EarlyCheckpoint,
 ): Promise<ReplayResult> {
   const replayer = new LogReplayer({
     tableUrl: storage.url,
     files: options.files,
     tombstones: options.tombstones,
   });
-  const checkpoint = segment.checkpoint;
-  if (checkpoint) {
-    try {
-      await readCheckpoint(storage, checkpoint, { files: options.files, removes: options.tombstones }, (a) =>
-        replayer.apply(a, checkpoint.version),
-      );
-    } catch (err) {
-      // Only a file that cannot be read or decoded is worth another route; a checkpoint that reads
-      // fine but lacks protocol or metadata is an invalid table, reported as such below.
-      if (isDeltaError(err, 'CorruptLog')) return { ok: false, error: err };
-      throw err;
-    }
-  }
   let commitInfo: CommitInfo | undefined;
   const skip = options.files ? undefined : FILE_ACTION_LINE;
-  const steps = plan(segment);
-  for await (const { step, bytes } of prefetch(steps, PREFETCH, async (s) => ({
+  // The first commits are fetched while the checkpoint is applied, not after it.
+  const fetches = prefetch(plan(segment), PREFETCH, async (s) => ({
     step: s,
     bytes: await fetch(storage, s.key, s.version),
-  }))) {
-    if (step.kind === 'compaction') {
-      const actions: Action[] = [];
-      parseActions(bytes, { file: step.key }, (a) => actions.push(a), skip);
-      replayer.applyCompaction(actions, step.version);
-      continue;
+  }));
+  const head = fetches.next();
+  head.catch(() => undefined); // awaited below, or abandoned with the segment
+  try {
+    const checkpoint = segment.checkpoint;
+    const only = checkpoint?.files.length === 1 ? checkpoint.files[0] : undefined;
+    const decoded = early !== undefined && only?.key === early.key ? await early.actions : undefined;
+    if (checkpoint && decoded) {
+      try {
+        for (const a of decoded) replayer.apply(a, checkpoint.version);
+      } catch {
+        // The regular read wraps such a failure (and may choose another route): take that path.
+        return await replaySegment(storage, segment, options);
+      }
+    } else if (checkpoint) {
+      try {
+        await readCheckpoint(
+          storage,
+          checkpoint,
+          { files: options.files, removes: options.tombstones },
+          (a) => replayer.apply(a, checkpoint.version),
+        );
+      } catch (err) {
+        // Only a file that cannot be read or decoded is worth another route; a checkpoint that reads
+        // fine but lacks protocol or metadata is an invalid table, reported as such below.
+        if (isDeltaError(err, 'CorruptLog')) return { ok: false, error: err };
+        throw err;
+      }
     }
-    const atTip = step.version === segment.version;
-    parseActions(
-      bytes,
-      { file: step.key, version: step.version },
-      (a) => {
-        if (a.commitInfo) {
-          if (atTip && commitInfo === undefined) commitInfo = a.commitInfo;
-        } else replayer.apply(a, step.version);
-      },
-      skip,
-    );
+    for (let next = await head; next.done !== true; next = await fetches.next()) {
+      const { step, bytes } = next.value;
+      if (step.kind === 'compaction') {
+        const actions: Action[] = [];
+        parseActions(bytes, { file: step.key }, (a) => actions.push(a), skip);
+        replayer.applyCompaction(actions, step.version);
+        continue;
+      }
+      const atTip = step.version === segment.version;
+      parseActions(
+        bytes,
+        { file: step.key, version: step.version },
+        (a) => {
+          if (a.commitInfo) {
+            if (atTip && commitInfo === undefined) commitInfo = a.commitInfo;
+          } else replayer.apply(a, step.version);
+        },
+        skip,
+      );
+    }
+  } finally {
+    // Early exits leave fetches in flight; closing waits for the one under way and drops the rest.
+    await fetches.return(undefined).catch(() => undefined);
   }
   return { ok: true, value: { segment, replayer, commitInfo } };
 }

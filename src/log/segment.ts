@@ -222,7 +222,7 @@ export async function readLastCheckpointHint(storage: Storage): Promise<number |
 export async function hintedLogEntryExists(storage: Storage): Promise<boolean> {
   const hint = await readLastCheckpointHint(storage);
   if (hint === undefined) return false;
-  for (const key of [commitKey(hint), `${LOG_DIR}${versionPrefix(hint)}.checkpoint.parquet`])
+  for (const key of [commitKey(hint), classicCheckpointKey(hint)])
     if ((await storage.head(key)) !== undefined) return true;
   return false;
 }
@@ -230,13 +230,24 @@ export async function hintedLogEntryExists(storage: Storage): Promise<boolean> {
 /**
  * Lists the log for loading the latest version: from the `_last_checkpoint` hint when it points at a
  * complete checkpoint that the listing confirms, else from the start. Returns whether the listing
- * is partial (it then lacks versions before the hint).
+ * is partial (it then lacks versions before the hint). `onHint` is called with the hinted version
+ * and awaited before listing starts, so the caller can fetch that checkpoint first and decode it
+ * while the listing waits on the store.
  */
-export async function listForLatest(storage: Storage): Promise<{ listing: LogListing; partial: boolean }> {
+export async function listForLatest(
+  storage: Storage,
+  onHint?: (version: number) => Promise<void>,
+): Promise<{ listing: LogListing; partial: boolean }> {
   const hint = await readLastCheckpointHint(storage);
   if (hint !== undefined && hint > 0) {
+    await onHint?.(hint);
     const listing = await listLog(storage, hint);
     if (listing.checkpoints.some((c) => c.version === hint)) return { listing, partial: true };
   }
   return { listing: await listLog(storage), partial: false };
+}
+
+/** The key of the classic single-file checkpoint of `version`. */
+export function classicCheckpointKey(version: number): string {
+  return `${LOG_DIR}${versionPrefix(version)}.checkpoint.parquet`;
 }

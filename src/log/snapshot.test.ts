@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Action } from '../protocol/actions.js';
 import { MemoryStorage } from '../storage/memory.js';
 import type { ObjectMeta, Storage } from '../storage/storage.js';
+import { writeCheckpoint } from './checkpoint-write.js';
 import { commitKey, versionPrefix } from './listing.js';
 import { listVersions, loadSnapshot, readCommit, readHistory } from './index.js';
 import { addAction, metadataAction, ndjson, protocolAction, removeAction, writeCommit } from './testing.js';
@@ -181,6 +182,36 @@ describe('loadSnapshot: segments', () => {
     };
     expect(paths((await loadSnapshot(spy)).files)).toEqual(['a', 'b', 'c']);
     expect(starts).toEqual([`_delta_log/${versionPrefix(0)}.~`]);
+  });
+
+  it('reads the hinted checkpoint once, ahead of the listing, and only uses it when the listing selects it', async () => {
+    const s = await table([[...base, addAction('a')], [addAction('b')], [removeAction('a')]]);
+    await writeCheckpoint(s, 1);
+    const gets: string[] = [];
+    const spy: Storage = {
+      url: s.url,
+      list: (prefix, startAfter) => s.list(prefix, startAfter),
+      get: (k) => {
+        gets.push(k);
+        return s.get(k);
+      },
+      getRange: (k, r) => s.getRange(k, r),
+      head: (k) => s.head(k),
+      put: (k, d, o) => s.put(k, d, o),
+      delete: (k) => s.delete(k),
+    };
+    const classic = `_delta_log/${versionPrefix(1)}.checkpoint.parquet`;
+    const viaHint = await loadSnapshot(spy);
+    expect(paths(viaHint.files)).toEqual(['b']);
+    expect(gets.filter((k) => k === classic)).toHaveLength(1);
+    expect(paths((await loadSnapshot(s, { ignoreCheckpoints: true })).files)).toEqual(['b']);
+    // A stale hint: the listing finds a newer checkpoint, whose contents win over the early read.
+    await writeCommit(s, 3, [addAction('c')]);
+    await writeCheckpoint(s, 3);
+    await s.put('_delta_log/_last_checkpoint', new TextEncoder().encode('{"version":1}'));
+    gets.length = 0;
+    expect(paths((await loadSnapshot(spy)).files)).toEqual(['b', 'c']);
+    expect(gets).toContain(`_delta_log/${versionPrefix(3)}.checkpoint.parquet`);
   });
 
   it('falls back to an older route when a checkpoint is unreadable, and fails naming it when none exists', async () => {

@@ -58,7 +58,12 @@ export function readParquetValues(bytes: Uint8Array, columns: readonly string[])
   }
   return {
     numRows: rows.length,
-    columns: tops.map((top) => [top.name, rows.map((row) => finish(top, row[top.name]))] as const),
+    columns: tops.map((top) => {
+      const fin = finisher(top);
+      const values = new Array<unknown>(rows.length);
+      for (let i = 0; i < rows.length; i++) values[i] = fin(rows[i]?.[top.name]);
+      return [top.name, values] as const;
+    }),
   };
 }
 
@@ -151,21 +156,32 @@ function assemble(
     assembleFlat(rows, base, numRows, col, path, maxDef);
     return;
   }
+  // Indexed loops throughout: this runs once per checkpoint read, mostly before V8 has optimised
+  // it, and the interpreter runs for-of (the iterator protocol) several times slower.
+  const topDef = path[0]?.defLevel ?? 0;
+  const reps = col.reps;
+  const defs = col.defs;
   let row = base - 1;
   let v = 0;
   for (let i = 0; i < col.count; i++) {
-    const r = col.reps?.[i] ?? 0;
-    const d = col.defs?.[i] ?? maxDef;
+    const r = reps === undefined ? 0 : (reps[i] ?? 0);
+    const d = defs === undefined ? maxDef : (defs[i] ?? 0);
     if (r === 0) {
       row++;
       if (row >= base + numRows) throw new LiteUnsupported('column has more rows than its row group');
+      // A null top-level value (most rows of metaData, protocol and friends): nothing to place.
+      if (d < topDef) continue;
     }
-    for (const s of elementSteps) {
+    for (let e = 0; e < elementSteps.length; e++) {
+      const s = elementSteps[e];
+      if (s === undefined) continue;
       if (s.repLevel > r) counters[s.slot] = 0;
       else if (s.repLevel === r) counters[s.slot] = (counters[s.slot] ?? 0) + 1;
     }
     let c: Container = rows[row] ?? {};
-    for (const s of path) {
+    for (let k = 0; k < path.length; k++) {
+      const s = path[k];
+      if (s === undefined) break;
       const key: string | number = s.slot < 0 ? s.name : (counters[s.slot] ?? 0);
       if (s.slot >= 0 && d < s.entryDef) break; // an empty (or null) list: no element here
       const into = c as Record<string | number, unknown>;
@@ -227,33 +243,57 @@ function assembleFlat(
   if (v !== values.length) throw new LiteUnsupported('levels and values of a column disagree');
 }
 
-/** Turns assembled map entries (`{key, value}` objects) into records, recursively. */
-function finish(node: LiteNode, value: unknown): unknown {
-  if (value === undefined || value === null) return null;
+/**
+ * A function that turns the assembled value of `node` into its final shape: map entries (`{key,
+ * value}` objects) into records, recursively. Built once per column rather than deciding per row
+ * which children need work: this runs on every row of a checkpoint, mostly before V8 optimises it.
+ */
+function finisher(node: LiteNode): (value: unknown) => unknown {
   switch (node.kind) {
     case 'leaf':
-      return value;
+      return (value) => value ?? null;
     case 'struct': {
-      if (!node.children.some((c) => c.kind !== 'leaf')) return value;
-      const obj = value as Record<string, unknown>;
-      for (const child of node.children)
-        if (child.kind !== 'leaf' && obj[child.name] !== undefined)
-          obj[child.name] = finish(child, obj[child.name]);
-      return obj;
+      const nested = node.children
+        .filter((c) => c.kind !== 'leaf')
+        .map((c) => [c.name, finisher(c)] as const);
+      if (nested.length === 0) return (value) => value ?? null;
+      return (value) => {
+        if (value === undefined || value === null) return null;
+        const obj = value as Record<string, unknown>;
+        for (let k = 0; k < nested.length; k++) {
+          const entry = nested[k];
+          if (entry === undefined) continue;
+          const [name, fin] = entry;
+          if (obj[name] !== undefined) obj[name] = fin(obj[name]);
+        }
+        return obj;
+      };
     }
     case 'list': {
       const element = node.children[0]?.children[0];
-      const arr = value as unknown[];
-      return element === undefined || element.kind === 'leaf' ? arr : arr.map((e) => finish(element, e));
+      const fin = element === undefined || element.kind === 'leaf' ? undefined : finisher(element);
+      return (value) => {
+        if (value === undefined || value === null) return null;
+        const arr = value as unknown[];
+        if (fin !== undefined) for (let k = 0; k < arr.length; k++) arr[k] = fin(arr[k]);
+        return arr;
+      };
     }
     case 'map': {
       const valueNode = node.children[0]?.children[1];
-      const record: Record<string, unknown> = {};
-      for (const entry of value as Array<Record<string, unknown>>) {
-        const v = entry['value'];
-        record[String(entry['key'])] = valueNode === undefined ? (v ?? null) : finish(valueNode, v);
-      }
-      return record;
+      const fin = valueNode === undefined ? undefined : finisher(valueNode);
+      return (value) => {
+        if (value === undefined || value === null) return null;
+        const entries = value as Array<Record<string, unknown>>;
+        const record: Record<string, unknown> = {};
+        for (let k = 0; k < entries.length; k++) {
+          const entry = entries[k];
+          if (entry === undefined) continue;
+          const v = entry['value'];
+          record[String(entry['key'])] = fin === undefined ? (v ?? null) : fin(v);
+        }
+        return record;
+      };
     }
   }
 }

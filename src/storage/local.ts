@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFile, stat } from 'node:fs';
+import { promisify } from 'node:util';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DeltaError, describeError } from '../errors.js';
@@ -41,25 +42,32 @@ export class LocalStorage implements Storage {
       throw this.storageError(`cannot list ${dirKey || '.'}`, err);
     }
     // Entries the walk below would skip are dropped before sorting: a listing from a checkpoint of
-    // a 10,000-commit log then sorts ~100 names instead of all of them.
-    const wanted = (e: import('node:fs').Dirent, key: string): boolean => {
-      if (!e.isDirectory()) return key.startsWith(prefix) && (startAfter === undefined || key > startAfter);
+    // a 10,000-commit log then sorts ~100 names instead of all of them. Files are tested on their
+    // names alone (every key here is `base + name`), so the thousands of entries before
+    // `startAfter` cost a string comparison each, with no key built.
+    const base = dirKey ? `${dirKey}/` : '';
+    const fileTest = nameTest(base, prefix, startAfter);
+    const dirWanted = (key: string): boolean => {
       const asDir = `${key}/`;
       if (!(asDir.startsWith(prefix) || prefix.startsWith(asDir))) return false;
       return startAfter === undefined || startAfter.startsWith(asDir) || asDir > startAfter;
     };
+    const children: Array<{ entry: import('node:fs').Dirent; key: string }> = [];
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      if (e === undefined) continue;
+      if (e.isDirectory() ? dirWanted(base + e.name) : fileTest(e.name))
+        children.push({ entry: e, key: base + e.name });
+    }
     // Sorting children by "name" and "name/" keeps the walk in global key order.
-    const children = entries
-      .map((e) => ({ entry: e, key: dirKey ? `${dirKey}/${e.name}` : e.name }))
-      .filter((c) => wanted(c.entry, c.key))
-      .sort((a, b) =>
-        compareKeys(a.entry.isDirectory() ? `${a.key}/` : a.key, b.entry.isDirectory() ? `${b.key}/` : b.key),
-      );
+    children.sort((a, b) =>
+      compareKeys(a.entry.isDirectory() ? `${a.key}/` : a.key, b.entry.isDirectory() ? `${b.key}/` : b.key),
+    );
     // Files are stat'ed in parallel batches: one stat at a time costs a thread-pool round trip per
     // file, which dominated listing a 10,000-commit log.
     let batch: string[] = [];
     const flush = async function* (this: LocalStorage): AsyncIterable<ObjectMeta> {
-      const stats = await Promise.all(batch.map((key) => fs.stat(this.abs(key)).catch(() => undefined)));
+      const stats = await Promise.all(batch.map((key) => statFile(this.abs(key)).catch(() => undefined)));
       for (const [i, st] of stats.entries()) {
         const key = batch[i];
         if (st && key !== undefined) yield { key, size: st.size, lastModified: Math.floor(st.mtimeMs) };
@@ -84,7 +92,8 @@ export class LocalStorage implements Storage {
 
   async get(key: string): Promise<Uint8Array> {
     try {
-      return new Uint8Array(await fs.readFile(this.abs(key)));
+      const buf = await readWhole(this.abs(key));
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     } catch (err) {
       throw this.readError(key, err);
     }
@@ -111,7 +120,7 @@ export class LocalStorage implements Storage {
 
   async head(key: string): Promise<ObjectMeta | undefined> {
     try {
-      const st = await fs.stat(this.abs(key));
+      const st = await statFile(this.abs(key));
       return st.isFile() ? { key, size: st.size, lastModified: Math.floor(st.mtimeMs) } : undefined;
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return undefined;
@@ -184,6 +193,31 @@ export class LocalStorage implements Storage {
       retriable,
     });
   }
+}
+
+/**
+ * The callback forms of `readFile` and `stat`, promisified: measured on a cold process reading the
+ * 99 commits after a checkpoint, `fs.promises.readFile` (a FileHandle per file) took twice as
+ * long, and log reads are small files where those round trips are the whole cost.
+ */
+const readWhole = promisify(readFile);
+const statFile = promisify(stat);
+
+/**
+ * Whether the file `base + name` starts with `prefix` and sorts after `startAfter`, decided on
+ * `name`: the shared `base` is compared once, here, instead of once per directory entry.
+ */
+function nameTest(base: string, prefix: string, startAfter: string | undefined): (name: string) => boolean {
+  let namePrefix: string;
+  if (base.startsWith(prefix)) namePrefix = '';
+  else if (prefix.startsWith(base)) namePrefix = prefix.slice(base.length);
+  else return () => false;
+  if (startAfter === undefined) return (name) => name.startsWith(namePrefix);
+  // A key extends `base`; when `startAfter` does not, `base` alone decides the comparison.
+  if (!startAfter.startsWith(base))
+    return base > startAfter ? (name) => name.startsWith(namePrefix) : () => false;
+  const nameAfter = startAfter.slice(base.length);
+  return (name) => name > nameAfter && name.startsWith(namePrefix);
 }
 
 /** Files stat'ed concurrently while listing. */
