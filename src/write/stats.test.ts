@@ -87,7 +87,9 @@ describe('withWideBounds', () => {
     expect(withWideBounds('{}', 3)).toBe('{"tightBounds":false}');
     expect(withWideBounds(undefined, 3)).toBeUndefined();
   });
+});
 
+describe('computeStats: column loops', () => {
   it('bounds null-free numeric columns (one loop per column) exactly as the row-by-row path does', () => {
     const numeric: StructType = {
       type: 'struct',
@@ -124,6 +126,36 @@ describe('withWideBounds', () => {
         expect(computeStats([sliced], numeric, options)).toEqual(
           computeStats([batchOf(numeric, rest)], numeric, options),
         );
+      }),
+    );
+  });
+
+  it('bounds strings by unsigned UTF-8 bytes, nulls counted, from sliced batches too', () => {
+    const strings: StructType = { type: 'struct', fields: [f('s', { type: 'string' })] };
+    const utf8 = new TextEncoder();
+    const byBytes = (a: string, b: string): number => {
+      const x = utf8.encode(a);
+      const y = utf8.encode(b);
+      for (let k = 0; k < Math.min(x.length, y.length); k++)
+        if (x[k] !== y[k]) return (x[k] ?? 0) - (y[k] ?? 0);
+      return x.length - y.length;
+    };
+    const value = fc.option(fc.string({ unit: 'binary', maxLength: 12 }), { nil: null });
+    const options = { mode: 'none' as const, partitionColumns: [], configuration: {} };
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 40 }), fc.nat(), (values, cut) => {
+        const from = cut % values.length;
+        const batch = batchOf(
+          strings,
+          values.map((s) => ({ s })),
+        ).slice(from);
+        const kept = values.slice(from);
+        const got = JSON.parse(computeStats([batch], strings, options));
+        const present = kept.filter((v): v is string => v !== null).sort(byBytes);
+        expect(got.nullCount).toEqual({ s: kept.length - present.length });
+        // Bounds are truncated at 32 characters; these values (at most 12 code points) never are.
+        expect(got.minValues.s).toBe(present[0]);
+        expect(got.maxValues.s).toBe(present.at(-1));
       }),
     );
   });

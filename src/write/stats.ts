@@ -95,6 +95,7 @@ export class FileStatsCollector {
     for (const state of this.leaves) {
       const { data, valid } = locateColumn(batch, state.leaf.path);
       if (valid === undefined && batch.numRows > 0 && observeNumbers(state, data, batch.numRows)) continue;
+      if (state.leaf.type.type === 'string' && observeStrings(state, data, batch.numRows, valid)) continue;
       for (let i = 0; i < batch.numRows; i++) {
         if (valid !== undefined && valid[i] !== 1) {
           state.nullCount++;
@@ -223,6 +224,53 @@ function observeNumbers(state: LeafState, data: Data, n: number): boolean {
   if (state.min === undefined || less(min, state.min)) state.min = min;
   if (state.max === undefined || less(state.max, max)) state.max = max;
   return true;
+}
+
+/**
+ * Bounds and null count of a Utf8 column (32-bit offsets) with the values compared where they lie
+ * in the batch: the per-row path cut a subarray per value, and string columns were then the larger
+ * part of computing an append's statistics. Only the final bounds are copied. Returns false,
+ * having done nothing, for other layouts.
+ */
+function observeStrings(state: LeafState, data: Data, n: number, valid: Uint8Array | undefined): boolean {
+  const offsets: unknown = data.valueOffsets;
+  const bytes: unknown = data.values;
+  if (!(offsets instanceof Int32Array) || !(bytes instanceof Uint8Array) || offsets.length < n + 1)
+    return false;
+  let lo = -1;
+  let hi = -1;
+  for (let i = 0; i < n; i++) {
+    if (valid !== undefined && valid[i] !== 1) {
+      state.nullCount++;
+      continue;
+    }
+    if (lo < 0) {
+      lo = i;
+      hi = i;
+      continue;
+    }
+    const start = offsets[i] ?? 0;
+    const end = offsets[i + 1] ?? 0;
+    if (compareRanges(bytes, start, end, offsets[lo] ?? 0, offsets[lo + 1] ?? 0) < 0) lo = i;
+    else if (compareRanges(bytes, start, end, offsets[hi] ?? 0, offsets[hi + 1] ?? 0) > 0) hi = i;
+  }
+  if (lo < 0) return true;
+  const min = bytes.subarray(offsets[lo] ?? 0, offsets[lo + 1] ?? 0);
+  const max = bytes.subarray(offsets[hi] ?? 0, offsets[hi + 1] ?? 0);
+  if (state.min === undefined || less(min, state.min)) state.min = min.slice();
+  if (state.max === undefined || less(state.max, max)) state.max = max.slice();
+  return true;
+}
+
+/** Unsigned byte order of `bytes[a..aEnd)` and `bytes[b..bEnd)`, as {@link compareBytes}. */
+function compareRanges(bytes: Uint8Array, a: number, aEnd: number, b: number, bEnd: number): number {
+  const n = Math.min(aEnd - a, bEnd - b);
+  for (let k = 0; k < n; k++) {
+    const x = bytes[a + k] ?? 0;
+    const y = bytes[b + k] ?? 0;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return aEnd - a - (bEnd - b);
 }
 
 /** Statistics of `batches` as one file's `add.stats` JSON (see {@link FileStatsCollector}). */
