@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { promises as fs, readFile, stat } from 'node:fs';
+import { lstat, promises as fs, readFile, readdir, stat } from 'node:fs';
 import { promisify } from 'node:util';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,11 +18,14 @@ import type { ByteRange, ObjectMeta, PutOptions, Storage } from './storage.js';
 export class LocalStorage implements Storage {
   readonly url: string;
   readonly root: string;
+  /** {@link root} with one trailing separator. */
+  private readonly rootPrefix: string;
   /** `fs.link` fails with EEXIST atomically, so no probe is needed. */
   readonly ifAbsentGuaranteed = true;
 
   constructor(root: string) {
     this.root = path.resolve(root);
+    this.rootPrefix = this.root.endsWith(path.sep) ? this.root : `${this.root}${path.sep}`;
     this.url = pathToFileURL(this.root).href;
   }
 
@@ -34,60 +37,55 @@ export class LocalStorage implements Storage {
   }
 
   private async *walk(dirKey: string, prefix: string, startAfter?: string): AsyncIterable<ObjectMeta> {
-    let entries: import('node:fs').Dirent[];
+    let names: string[];
     try {
-      entries = await fs.readdir(this.abs(dirKey), { withFileTypes: true });
+      names = await readdirNames(this.abs(dirKey));
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return;
       throw this.storageError(`cannot list ${dirKey || '.'}`, err);
     }
-    // Entries the walk below would skip are dropped before sorting: a listing from a checkpoint of
-    // a 10,000-commit log then sorts ~100 names instead of all of them. Files are tested on their
-    // names alone (every key here is `base + name`), so the thousands of entries before
-    // `startAfter` cost a string comparison each, with no key built.
+    // Names the walk would skip are dropped before sorting and stat'ing: a listing from a
+    // checkpoint of a 10,000-commit log then handles ~100 names instead of all of them. The test
+    // is on names alone (every key here is `base + name`): a string comparison per entry, no key
+    // built, and no typed directory entry allocated (those cost more than the comparisons).
     const base = dirKey ? `${dirKey}/` : '';
     const fileTest = nameTest(base, prefix, startAfter);
-    const dirWanted = (key: string): boolean => {
-      const asDir = `${key}/`;
-      if (!(asDir.startsWith(prefix) || prefix.startsWith(asDir))) return false;
-      return startAfter === undefined || startAfter.startsWith(asDir) || asDir > startAfter;
-    };
-    const children: Array<{ entry: import('node:fs').Dirent; key: string }> = [];
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i];
-      if (e === undefined) continue;
-      if (e.isDirectory() ? dirWanted(base + e.name) : fileTest(e.name))
-        children.push({ entry: e, key: base + e.name });
+    const mayBeDir = dirNameTest(base, prefix, startAfter);
+    const candidates: string[] = [];
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      if (name !== undefined && !isTempName(name) && (fileTest(name) || mayBeDir(name)))
+        candidates.push(base + name);
     }
-    // Sorting children by "name" and "name/" keeps the walk in global key order.
-    children.sort((a, b) =>
-      compareKeys(a.entry.isDirectory() ? `${a.key}/` : a.key, b.entry.isDirectory() ? `${b.key}/` : b.key),
-    );
-    // Files are stat'ed in parallel batches: one stat at a time costs a thread-pool round trip per
-    // file, which dominated listing a 10,000-commit log.
-    let batch: string[] = [];
-    const flush = async function* (this: LocalStorage): AsyncIterable<ObjectMeta> {
-      const stats = await Promise.all(batch.map((key) => statFile(this.abs(key)).catch(() => undefined)));
-      for (const [i, st] of stats.entries()) {
-        const key = batch[i];
-        if (st && key !== undefined) yield { key, size: st.size, lastModified: Math.floor(st.mtimeMs) };
-      }
-      batch = [];
-    };
-    for (const { entry, key } of children) {
-      if (entry.isDirectory()) {
-        const asDir = `${key}/`;
-        if (!(asDir.startsWith(prefix) || prefix.startsWith(asDir))) continue;
-        if (startAfter !== undefined && !startAfter.startsWith(asDir) && asDir <= startAfter) continue;
-        yield* flush.call(this);
-        yield* this.walk(key, prefix, startAfter);
-      } else if (entry.isFile() && key.startsWith(prefix) && (startAfter === undefined || key > startAfter)) {
-        if (isTempName(entry.name)) continue;
-        batch.push(key);
-        if (batch.length >= STAT_BATCH) yield* flush.call(this);
+    candidates.sort(compareKeys);
+    // Candidates are typed by the lstat each needs anyway (symbolic links are neither file nor
+    // directory, and skipped). A directory is entered where "name/" sorts: after the files
+    // "name-…" and "name.…" that follow "name" in this order, so it waits in `pending`.
+    const pending: string[] = [];
+    for (let at = 0; at < candidates.length; at += STAT_BATCH) {
+      // Stat'ed in parallel batches: one at a time costs a thread-pool round trip per file.
+      const keys = candidates.slice(at, at + STAT_BATCH);
+      const stats = await Promise.all(keys.map((key) => lstatFile(this.abs(key)).catch(() => undefined)));
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i];
+        const st = stats[i];
+        if (key === undefined || st === undefined) continue;
+        if (st.isDirectory()) {
+          if (dirWanted(key, prefix, startAfter)) {
+            pending.push(key);
+            pending.sort((x, y) => compareKeys(`${x}/`, `${y}/`));
+          }
+          continue;
+        }
+        if (!st.isFile() || !fileTest(key.slice(base.length))) continue;
+        for (let dir = pending[0]; dir !== undefined && compareKeys(`${dir}/`, key) < 0; dir = pending[0]) {
+          pending.shift();
+          yield* this.walk(dir, prefix, startAfter);
+        }
+        yield { key, size: st.size, lastModified: Math.floor(st.mtimeMs) };
       }
     }
-    yield* flush.call(this);
+    for (const dir of pending) yield* this.walk(dir, prefix, startAfter);
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -166,14 +164,21 @@ export class LocalStorage implements Storage {
     }
   }
 
-  /** The absolute path of a key; keys never escape the root because `..` segments are refused. */
+  /**
+   * The absolute path of a key; keys never escape the root because `..` segments are refused.
+   * Plain keys (no empty, `.` or `..` segment) are joined by concatenation on POSIX: this runs
+   * for every file a snapshot load touches, and `path.join` cost a visible share of a cold one.
+   */
   abs(key: string): string {
-    if (key.split('/').some((seg) => seg === '..')) {
+    const segments = key.split('/');
+    if (segments.some((seg) => seg === '..')) {
       throw new DeltaError('PathOutsideTable', `key ${JSON.stringify(key)} escapes ${this.url}`, {
         context: { key },
       });
     }
-    return path.join(this.root, ...key.split('/'));
+    if (key === '') return this.root;
+    const plain = path.sep === '/' && segments.every((seg) => seg !== '' && seg !== '.');
+    return plain ? `${this.rootPrefix}${key}` : path.join(this.root, ...segments);
   }
 
   private readError(key: string, err: unknown): DeltaError {
@@ -202,6 +207,8 @@ export class LocalStorage implements Storage {
  */
 const readWhole = promisify(readFile);
 const statFile = promisify(stat);
+const lstatFile = promisify(lstat);
+const readdirNames = promisify(readdir) as (dir: string) => Promise<string[]>;
 
 /**
  * Whether the file `base + name` starts with `prefix` and sorts after `startAfter`, decided on
@@ -218,6 +225,33 @@ function nameTest(base: string, prefix: string, startAfter: string | undefined):
     return base > startAfter ? (name) => name.startsWith(namePrefix) : () => false;
   const nameAfter = startAfter.slice(base.length);
   return (name) => name > nameAfter && name.startsWith(namePrefix);
+}
+
+/**
+ * Whether the directory `name` under `base` can hold keys the listing wants: a name that fails the
+ * file test only can when its key plus `/` begins `prefix`, or begins `startAfter` (the listing
+ * then resumes inside it). Tested on names, as {@link nameTest} does.
+ */
+function dirNameTest(
+  base: string,
+  prefix: string,
+  startAfter: string | undefined,
+): (name: string) => boolean {
+  const prefixRest = prefix.startsWith(base) ? prefix.slice(base.length) : undefined;
+  const afterRest = startAfter?.startsWith(base) ? startAfter.slice(base.length) : undefined;
+  return (name) =>
+    (prefixRest !== undefined &&
+      prefixRest.length > name.length &&
+      prefixRest.charCodeAt(name.length) === 47 &&
+      prefixRest.startsWith(name)) ||
+    (afterRest !== undefined && afterRest.length >= name.length && afterRest.startsWith(name));
+}
+
+/** Whether the directory `key` can hold keys starting with `prefix` and sorting after `startAfter`. */
+function dirWanted(key: string, prefix: string, startAfter: string | undefined): boolean {
+  const asDir = `${key}/`;
+  if (!(asDir.startsWith(prefix) || prefix.startsWith(asDir))) return false;
+  return startAfter === undefined || startAfter.startsWith(asDir) || asDir > startAfter;
 }
 
 /** Files stat'ed concurrently while listing. */
