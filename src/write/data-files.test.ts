@@ -137,6 +137,63 @@ describe('writeDataFiles', () => {
     expect(byRows.map((a) => JSON.parse(a.stats ?? '{}').numRecords)).toEqual([1500, 1500, 1500, 500]);
   });
 
+  it('stores files while encoding the next, returns them in order once all are stored, and reports a failed write after the others settle', async () => {
+    const schema: StructType = { type: 'struct', fields: [f('n', { type: 'long' })] };
+    const batch = batchOf(
+      schema,
+      Array.from({ length: 600 }, (_, k) => ({ n: BigInt(k) })),
+    );
+    const ctx = {
+      schema,
+      partitionColumns: [],
+      columnMappingMode: 'none' as const,
+      configuration: {},
+      dataChange: true,
+      maxRowsPerFile: 100,
+    };
+    // Each put resolves only when released, so writes pile up while later files are encoded.
+    const slow = new MemoryStorage('slow');
+    const release: Array<() => void> = [];
+    let maxPending = 0;
+    const put = slow.put.bind(slow);
+    slow.put = async (key, data, options) => {
+      await new Promise<void>((resolve) => {
+        release.push(resolve);
+        maxPending = Math.max(maxPending, release.length);
+      });
+      return put(key, data, options);
+    };
+    const releaser = setInterval(() => release.shift()?.(), 1);
+    try {
+      const adds = await writeDataFiles(slow, [batch], ctx);
+      expect(adds.map((a) => JSON.parse(a.stats ?? '{}').minValues.n)).toEqual([0, 100, 200, 300, 400, 500]);
+      for (const a of adds) expect(await slow.head(a.path)).toBeDefined();
+      expect(maxPending).toBeGreaterThan(1);
+      expect(maxPending).toBeLessThanOrEqual(4);
+      // The first write fails: the call rejects with that error, starts no write after it has
+      // seen the failure, and returns only after every write it started has finished.
+      const failing = new MemoryStorage('failing');
+      let puts = 0;
+      let settled = 0;
+      const inner = failing.put.bind(failing);
+      failing.put = async (key, data, options) => {
+        const n = ++puts;
+        if (n === 1) {
+          settled++;
+          throw new Error('disk full');
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        settled++;
+        return inner(key, data, options);
+      };
+      await expect(writeDataFiles(failing, [batch], ctx)).rejects.toThrow('disk full');
+      expect(settled).toBe(puts);
+      expect(puts).toBeLessThan(6);
+    } finally {
+      clearInterval(releaser);
+    }
+  });
+
   it('writes zstd files when asked and names them so', async () => {
     const schema: StructType = { type: 'struct', fields: [f('n', { type: 'long' })] };
     const storage = new MemoryStorage('zstd');

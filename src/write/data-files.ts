@@ -159,11 +159,22 @@ interface OpenFile {
   bytes: number;
 }
 
+/**
+ * Encoded files whose writes may be under way at once, and their bytes: a file is put while the
+ * next one is encoded, so the store's latency (an fsync per file on local disk) overlaps encoding
+ * instead of adding to it, and at most this much encoded data waits in memory.
+ */
+const MAX_PUTS_IN_FLIGHT = 4;
+const MAX_BYTES_IN_FLIGHT = 128 * 1024 * 1024;
+
 /** A writer's state shared by all partitions of one call. */
 class FileWriter {
-  readonly files: WrittenFile[] = [];
+  private readonly files: WrittenFile[] = [];
   private ratio = 1;
   private counter = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private bytesInFlight = 0;
+  private failure: { readonly error: unknown } | undefined;
   private readonly physical: Schema;
   private readonly codec: ParquetCompression;
 
@@ -206,7 +217,6 @@ class FileWriter {
     const key = [ctx.kind === 'cdc' ? '_change_data' : '', file.directory, name]
       .filter((s) => s !== '')
       .join('/');
-    await this.storage.put(key, bytes, { ifAbsent: true });
     if (file.bytes > 0) this.ratio = Math.min(2, Math.max(0.01, bytes.byteLength / file.bytes));
     this.files.push({
       path: keyToAddPath(key),
@@ -217,6 +227,38 @@ class FileWriter {
     file.batches.length = 0;
     file.rows = 0;
     file.bytes = 0;
+    await this.put(key, bytes);
+  }
+
+  /** Starts writing one file, after waiting for room among the writes in flight. */
+  private async put(key: string, bytes: Uint8Array): Promise<void> {
+    while (
+      this.inFlight.size >= MAX_PUTS_IN_FLIGHT ||
+      (this.inFlight.size > 0 && this.bytesInFlight + bytes.byteLength > MAX_BYTES_IN_FLIGHT)
+    )
+      await Promise.race(this.inFlight);
+    if (this.failure) throw this.failure.error;
+    this.bytesInFlight += bytes.byteLength;
+    const write: Promise<void> = this.storage
+      .put(key, bytes, { ifAbsent: true })
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => {
+        this.inFlight.delete(write);
+        this.bytesInFlight -= bytes.byteLength;
+      });
+    this.inFlight.add(write);
+  }
+
+  /**
+   * Waits for every write in flight; the files, in the order they were flushed, once all are
+   * stored. Throws the first write failure (the files are then unreferenced, left for VACUUM).
+   */
+  async finish(): Promise<WrittenFile[]> {
+    await Promise.all(this.inFlight);
+    if (this.failure) throw this.failure.error;
+    return this.files;
   }
 }
 
@@ -225,12 +267,32 @@ async function writeFiles(
   data: DataInput,
   ctx: WriteContext & { kind: 'data' | 'cdc' },
 ): Promise<WrittenFile[]> {
-  const arrowSchema = deltaToArrowSchema(ctx.schema);
-  const fields = partitionFields(ctx.schema, ctx.partitionColumns);
   const target = Math.max(1, ctx.targetFileSize ?? DEFAULT_TARGET_FILE_SIZE);
   const maxRows = ctx.maxRowsPerFile ?? Number.POSITIVE_INFINITY;
   const writer = new FileWriter(storage, ctx);
   const open = new Map<string, OpenFile>();
+  try {
+    await fillFiles(writer, open, data, ctx, target, maxRows);
+  } catch (err) {
+    // Writes already started finish (or fail) before the error is reported: nothing keeps
+    // writing into the table after the call has returned.
+    await writer.finish().catch(() => undefined);
+    throw err;
+  }
+  return writer.finish();
+}
+
+/** Splits the input into partitions and files, flushing each file as it fills and at the end. */
+async function fillFiles(
+  writer: FileWriter,
+  open: Map<string, OpenFile>,
+  data: DataInput,
+  ctx: WriteContext & { kind: 'data' | 'cdc' },
+  target: number,
+  maxRows: number,
+): Promise<void> {
+  const arrowSchema = deltaToArrowSchema(ctx.schema);
+  const fields = partitionFields(ctx.schema, ctx.partitionColumns);
   for await (const input of toBatches(data)) {
     if (input.numRows === 0) continue;
     const batch = conformBatch(input, ctx.schema, arrowSchema);
@@ -250,7 +312,6 @@ async function writeFiles(
     }
   }
   for (const file of open.values()) await writer.flush(file);
-  return writer.files;
 }
 
 /** Adds rows to an open file, cutting the batch where the file reaches its size or row limit. */
