@@ -194,6 +194,17 @@ function chooseCompactions(all: readonly CompactionFile[], first: number, versio
  * table unreadable.
  */
 export async function readLastCheckpointHint(storage: Storage): Promise<number | undefined> {
+  return (await readLastCheckpoint(storage))?.version;
+}
+
+/** What `_last_checkpoint` says, as far as it is valid (see {@link readLastCheckpointHint}). */
+interface LastCheckpoint {
+  readonly version: number;
+  /** Whether it describes a single classic Parquet file (no `parts`, no `v2Checkpoint`). */
+  readonly singleFile: boolean;
+}
+
+async function readLastCheckpoint(storage: Storage): Promise<LastCheckpoint | undefined> {
   let text: string;
   try {
     // One read, no stat first: this runs on every open and every latest-version load.
@@ -206,8 +217,13 @@ export async function readLastCheckpointHint(storage: Storage): Promise<number |
   try {
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== 'object' || parsed === null) return undefined;
-    const version = (parsed as Record<string, unknown>)['version'];
-    return typeof version === 'number' && Number.isSafeInteger(version) && version >= 0 ? version : undefined;
+    const fields = parsed as Record<string, unknown>;
+    const version = fields['version'];
+    if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) return undefined;
+    const parts = fields['parts'];
+    const singleFile =
+      (parts === undefined || parts === null || parts === 1) && fields['v2Checkpoint'] == null;
+    return { version, singleFile };
   } catch {
     return undefined;
   }
@@ -231,16 +247,19 @@ export async function hintedLogEntryExists(storage: Storage): Promise<boolean> {
  * Lists the log for loading the latest version: from the `_last_checkpoint` hint when it points at a
  * complete checkpoint that the listing confirms, else from the start. Returns whether the listing
  * is partial (it then lacks versions before the hint). `onHint` is called with the hinted version
- * and awaited before listing starts, so the caller can fetch that checkpoint first and decode it
- * while the listing waits on the store.
+ * of a single-file checkpoint and awaited before listing starts, so the caller can fetch that
+ * checkpoint first and decode it while the listing waits on the store.
  */
 export async function listForLatest(
   storage: Storage,
   onHint?: (version: number) => Promise<void>,
 ): Promise<{ listing: LogListing; partial: boolean }> {
-  const hint = await readLastCheckpointHint(storage);
-  if (hint !== undefined && hint > 0) {
-    await onHint?.(hint);
+  const last = await readLastCheckpoint(storage);
+  if (last !== undefined && last.version > 0) {
+    const hint = last.version;
+    // Only a single-file checkpoint can be fetched by name: for multi-part and V2 checkpoints an
+    // early read would only cost a failed request.
+    if (last.singleFile) await onHint?.(hint);
     const listing = await listLog(storage, hint);
     if (listing.checkpoints.some((c) => c.version === hint)) return { listing, partial: true };
   }

@@ -212,6 +212,19 @@ describe('loadSnapshot: segments', () => {
     gets.length = 0;
     expect(paths((await loadSnapshot(spy)).files)).toEqual(['b', 'c']);
     expect(gets).toContain(`_delta_log/${versionPrefix(3)}.checkpoint.parquet`);
+    // A hint for a multi-part or V2 checkpoint cannot be fetched by one name: no early read (a
+    // single-file hint for a version without a checkpoint shows what such a read would request).
+    const classic2 = `_delta_log/${versionPrefix(2)}.checkpoint.parquet`;
+    for (const [hint, early] of [
+      ['{"version":2}', true],
+      ['{"version":2,"parts":2}', false],
+      ['{"version":2,"v2Checkpoint":{"path":"x.json"}}', false],
+    ] as const) {
+      await s.put('_delta_log/_last_checkpoint', new TextEncoder().encode(hint));
+      gets.length = 0;
+      expect(paths((await loadSnapshot(spy)).files)).toEqual(['b', 'c']);
+      expect(gets.includes(classic2), hint).toBe(early);
+    }
   });
 
   it('falls back to an older route when a checkpoint is unreadable, and fails naming it when none exists', async () => {
