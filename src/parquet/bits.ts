@@ -84,21 +84,19 @@ function unpackNarrow(
   const to = from + count;
   let b = pos;
   let shift = 0;
-  let i = from;
-  for (; i < to && b <= lastWord; i++) {
-    out[i] = (view.getUint32(b, true) >>> shift) & mask;
+  for (let i = from; i < to; i++) {
+    out[i] = ((b <= lastWord ? view.getUint32(b, true) : tailWord(data, b)) >>> shift) & mask;
     shift += width;
     b += shift >> 3;
     shift &= 7;
   }
-  for (; i < to; i++) {
-    let word = 0;
-    for (let k = 0; k < 4; k++) word |= (data[b + k] ?? 0) << (8 * k);
-    out[i] = (word >>> shift) & mask;
-    shift += width;
-    b += shift >> 3;
-    shift &= 7;
-  }
+}
+
+/** The little-endian word at `data[b..b+4)`, zeros past the end. */
+function tailWord(data: Uint8Array, b: number): number {
+  let word = 0;
+  for (let k = 0; k < 4; k++) word |= (data[b + k] ?? 0) << (8 * k);
+  return word;
 }
 
 /** Unpacks `count` values of 25–32 bits with arithmetic that cannot overflow 32-bit integers. */

@@ -9,9 +9,14 @@ import { type StructType, typeToJson } from '../protocol/schema.js';
 import { MemoryStorage } from '../storage/memory.js';
 import { DeltaTable } from '../table/table.js';
 import { assignColumnMapping } from './column-mapping.js';
-import { writeCdcFiles, writeDataFiles } from './data-files.js';
+import { type WriteContext, writeCdcFiles, writeDataFiles } from './data-files.js';
 import { minimalProtocol } from './protocol.js';
 import { ALL_TYPES, allTypesRows, batchOf, SPECIAL_PARTITIONS, testField as f } from './test-data.js';
+
+/** The write context of an unpartitioned table without column mapping. */
+function unpartitioned(schema: StructType): WriteContext {
+  return { schema, partitionColumns: [], columnMappingMode: 'none', configuration: {}, dataChange: true };
+}
 
 async function commit(
   storage: MemoryStorage,
@@ -121,13 +126,7 @@ describe('writeDataFiles', () => {
       s: `row ${k} ${'x'.repeat(k % 50)}`,
     }));
     const storage = new MemoryStorage('roll');
-    const ctx = {
-      schema,
-      partitionColumns: [],
-      columnMappingMode: 'none' as const,
-      configuration: {},
-      dataChange: true,
-    };
+    const ctx = unpartitioned(schema);
     const batches = [0, 1, 2, 3, 4].map((k) => batchOf(schema, rows.slice(k * 1000, (k + 1) * 1000)));
     const bySize = await writeDataFiles(storage, batches, { ...ctx, targetFileSize: 20_000 });
     expect(bySize.length).toBeGreaterThan(3);
@@ -143,14 +142,7 @@ describe('writeDataFiles', () => {
       schema,
       Array.from({ length: 600 }, (_, k) => ({ n: BigInt(k) })),
     );
-    const ctx = {
-      schema,
-      partitionColumns: [],
-      columnMappingMode: 'none' as const,
-      configuration: {},
-      dataChange: true,
-      maxRowsPerFile: 100,
-    };
+    const ctx = { ...unpartitioned(schema), maxRowsPerFile: 100 };
     // Each put resolves only when released, so writes pile up while later files are encoded.
     const slow = new MemoryStorage('slow');
     const release: Array<() => void> = [];
@@ -244,13 +236,7 @@ describe('writeDataFiles', () => {
   it('refuses nulls in a non-nullable column and an unknown codec', async () => {
     const schema: StructType = { type: 'struct', fields: [f('n', { type: 'long' }, false)] };
     const nullable: StructType = { type: 'struct', fields: [f('n', { type: 'long' })] };
-    const ctx = {
-      schema,
-      partitionColumns: [],
-      columnMappingMode: 'none' as const,
-      configuration: {},
-      dataChange: true,
-    };
+    const ctx = unpartitioned(schema);
     await expect(
       writeDataFiles(new MemoryStorage(), [batchOf(nullable, [{ n: null }])], ctx),
     ).rejects.toSatisfy((e: unknown) => isDeltaError(e, 'ConstraintViolation') && /column n/.test(e.message));
