@@ -86,6 +86,26 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
 
+/**
+ * {@link compareBytes} of two ranges of one buffer, `bytes[a..aEnd)` and `bytes[b..bEnd)`, for
+ * loops over an Arrow column that would otherwise cut a subarray per value.
+ */
+export function compareByteRanges(
+  bytes: Uint8Array,
+  a: number,
+  aEnd: number,
+  b: number,
+  bEnd: number,
+): number {
+  const n = Math.min(aEnd - a, bEnd - b);
+  for (let k = 0; k < n; k++) {
+    const x = bytes[a + k] ?? 0;
+    const y = bytes[b + k] ?? 0;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return Math.sign(aEnd - a - (bEnd - b));
+}
+
 /** Whether `prefix` is a prefix of `value`. */
 export function startsWithBytes(value: Uint8Array, prefix: Uint8Array): boolean {
   if (prefix.length > value.length) return false;

@@ -1,5 +1,6 @@
 import { type Data, type RecordBatch } from 'apache-arrow';
 import { bigIntAt, boolAt, bytesAt, decimalAt, isValidAt } from '../expr/arrow-data.js';
+import { compareByteRanges } from '../expr/numbers.js';
 import { takeBatch } from '../expr/take.js';
 import type { ColumnMappingMode } from '../protocol/features.js';
 import {
@@ -126,7 +127,7 @@ function groupStrings(data: Data, n: number): { groupOf: Int32Array; first: numb
     for (;;) {
       const g = table[slot] ?? -1;
       if (g < 0) break;
-      if (hashes[g] === h && sameBytes(bytes, starts[g] ?? 0, ends[g] ?? 0, start, end)) {
+      if (hashes[g] === h && compareByteRanges(bytes, starts[g] ?? 0, ends[g] ?? 0, start, end) === 0) {
         group = g;
         break;
       }
@@ -147,12 +148,6 @@ function groupStrings(data: Data, n: number): { groupOf: Int32Array; first: numb
     groupOf[i] = group;
   }
   return { groupOf, first };
-}
-
-function sameBytes(bytes: Uint8Array, a: number, aEnd: number, b: number, bEnd: number): boolean {
-  if (aEnd - a !== bEnd - b) return false;
-  for (let k = 0; k < aEnd - a; k++) if (bytes[a + k] !== bytes[b + k]) return false;
-  return true;
 }
 
 /** Row groups by a string key per row (the general case: several or non-string columns). */

@@ -1,6 +1,6 @@
 import { type Data, type RecordBatch } from 'apache-arrow';
 import { bigIntAt, bytesAt, decimalAt, locateColumn } from '../expr/arrow-data.js';
-import { compareBytes } from '../expr/numbers.js';
+import { compareByteRanges, compareBytes } from '../expr/numbers.js';
 import { formatDate, formatTimestamp } from '../expr/temporal.js';
 import type { ColumnMappingMode } from '../protocol/features.js';
 import { formatDecimal } from '../protocol/partition.js';
@@ -251,8 +251,8 @@ function observeStrings(state: LeafState, data: Data, n: number, valid: Uint8Arr
     }
     const start = offsets[i] ?? 0;
     const end = offsets[i + 1] ?? 0;
-    if (compareRanges(bytes, start, end, offsets[lo] ?? 0, offsets[lo + 1] ?? 0) < 0) lo = i;
-    else if (compareRanges(bytes, start, end, offsets[hi] ?? 0, offsets[hi + 1] ?? 0) > 0) hi = i;
+    if (compareByteRanges(bytes, start, end, offsets[lo] ?? 0, offsets[lo + 1] ?? 0) < 0) lo = i;
+    else if (compareByteRanges(bytes, start, end, offsets[hi] ?? 0, offsets[hi + 1] ?? 0) > 0) hi = i;
   }
   if (lo < 0) return true;
   const min = bytes.subarray(offsets[lo] ?? 0, offsets[lo + 1] ?? 0);
@@ -260,17 +260,6 @@ function observeStrings(state: LeafState, data: Data, n: number, valid: Uint8Arr
   if (state.min === undefined || less(min, state.min)) state.min = min.slice();
   if (state.max === undefined || less(state.max, max)) state.max = max.slice();
   return true;
-}
-
-/** Unsigned byte order of `bytes[a..aEnd)` and `bytes[b..bEnd)`, as {@link compareBytes}. */
-function compareRanges(bytes: Uint8Array, a: number, aEnd: number, b: number, bEnd: number): number {
-  const n = Math.min(aEnd - a, bEnd - b);
-  for (let k = 0; k < n; k++) {
-    const x = bytes[a + k] ?? 0;
-    const y = bytes[b + k] ?? 0;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return aEnd - a - (bEnd - b);
 }
 
 /** Statistics of `batches` as one file's `add.stats` JSON (see {@link FileStatsCollector}). */
