@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HybridError, decodeHybrid } from './bits.js';
+import { HybridError, decodeHybrid, isOneRun } from './bits.js';
 
 /** ULEB128, the run headers' encoding. */
 function varint(n: number, out: number[]): void {
@@ -79,5 +79,34 @@ describe('decodeHybrid', () => {
     expect(() => decodeHybrid(bytes, 0, bytes.length - 1, 12, new Uint32Array(8), 0, 8)).toThrow(HybridError);
     expect(() => decodeHybrid(bytes, 0, bytes.length, 12, new Uint32Array(20), 0, 20)).toThrow(HybridError);
     expect(() => decodeHybrid(bytes, 0, bytes.length, 33, new Uint32Array(8), 0, 8)).toThrow(HybridError);
+  });
+});
+
+describe('isOneRun', () => {
+  it('is true exactly when the first run is RLE of the value covering the n values asked for', () => {
+    const level = fc.integer({ min: 0, max: 1 });
+    const runs = fc.array(
+      fc.oneof(
+        fc.record({ rle: level, count: fc.integer({ min: 1, max: 300 }) }),
+        fc.record({ packed: fc.array(level, { minLength: 1, maxLength: 20 }) }),
+      ),
+      { minLength: 1, maxLength: 4 },
+    );
+    fc.assert(
+      fc.property(runs, fc.integer({ min: 1, max: 300 }), (rs, wanted) => {
+        const { bytes, values } = encode(rs, 1);
+        const n = Math.min(wanted, values.length);
+        const first = rs[0];
+        const expected = first !== undefined && 'rle' in first && first.rle === 1 && first.count >= n;
+        expect(isOneRun(bytes, 0, bytes.length, n, 1)).toBe(expected);
+        // Where it says so, decoding gives n ones.
+        if (expected) {
+          const out = new Uint8Array(n);
+          decodeHybrid(bytes, 0, bytes.length, 1, out, 0, n);
+          expect([...out].every((v) => v === 1)).toBe(true);
+        }
+      }),
+    );
+    expect(isOneRun(new Uint8Array(0), 0, 0, 1, 1)).toBe(false);
   });
 });

@@ -65,6 +65,22 @@ export function decodeHybrid(
 }
 
 /**
+ * Whether `data[at..end)` starts with one RLE run of at least `n` copies of `value` (of a width of
+ * at most 8 bits): how writers encode, for instance, the definition levels of a page without
+ * nulls, which a reader can then skip decoding level by level.
+ */
+export function isOneRun(data: Uint8Array, at: number, end: number, n: number, value: number): boolean {
+  let header = 0;
+  let scale = 1;
+  for (let pos = at; pos < end && scale <= 2 ** 28; scale *= 128) {
+    const b = data[pos++] ?? 0;
+    header += (b & 0x7f) * scale;
+    if ((b & 0x80) === 0) return header % 2 === 0 && header / 2 >= n && pos < end && data[pos] === value;
+  }
+  return false;
+}
+
+/**
  * Unpacks `count` values of at most 24 bits. Each value is cut from the little-endian 32-bit word
  * at its first byte (its bit offset in that byte plus the width never exceed 32): one unaligned
  * load per value, about twice as fast as feeding a bit buffer byte by byte. The last few values,

@@ -1,5 +1,5 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { decodeHybrid } from './bits.js';
+import { decodeHybrid, isOneRun } from './bits.js';
 import type { LeafSpec } from './flat-schema.js';
 import { snappyDecompress } from './snappy.js';
 import { ThriftReader, num, struct } from './thrift.js';
@@ -52,18 +52,7 @@ export const FLAT_ENCODINGS: ReadonlySet<number> = new Set([0, 2, 3, 4, 8]);
  * and counting a level per value and lets the batch builder copy values in bulk.
  */
 function decodeDefs(data: Uint8Array, at: number, end: number, slots: number): Uint8Array | undefined {
-  let header = 0;
-  let scale = 1;
-  let pos = at;
-  while (pos < end && scale <= 2 ** 28) {
-    const b = data[pos++] ?? 0;
-    header += (b & 0x7f) * scale;
-    if ((b & 0x80) === 0) {
-      if (header % 2 === 0 && header / 2 >= slots && pos < end && data[pos] === 1) return undefined;
-      break;
-    }
-    scale *= 128;
-  }
+  if (isOneRun(data, at, end, slots, 1)) return undefined;
   const defs = new Uint8Array(slots);
   decodeHybrid(data, at, end, 1, defs, 0, slots);
   return defs;
