@@ -1,6 +1,7 @@
 import { type RecordBatch, type Schema, Table, tableToIPC, util } from 'apache-arrow';
 import type { Compression, RecordBatch as WasmBatch, WriterProperties } from 'parquet-wasm';
 import { DeltaError, describeError } from '../errors.js';
+import { encodeFlatParquet } from './encode.js';
 import { parquetWasm } from './wasm.js';
 
 /** Parquet codecs the writer offers (all of them readable by Spark, delta-rs and DuckDB). */
@@ -26,17 +27,39 @@ export interface ParquetWriteOptions {
   readonly dictionary?: boolean;
   /** Page compression; default snappy, the codec Delta writers have long used. */
   readonly compression?: ParquetCompression;
+  /**
+   * `'auto'` (default, unless `DELTA_TS_PARQUET_ENCODER=wasm` is set): flat tables compressed with
+   * snappy or not at all are encoded in JavaScript (`encode.ts`), anything else by parquet-wasm.
+   * `'wasm'`: parquet-wasm only, the way to compare the two or to set the JavaScript one aside.
+   */
+  readonly encoder?: 'auto' | 'wasm';
+}
+
+function defaultEncoder(): 'auto' | 'wasm' {
+  return process.env['DELTA_TS_PARQUET_ENCODER'] === 'wasm' ? 'wasm' : 'auto';
 }
 
 /**
- * Encodes an Arrow table as a Parquet file. Kept next to the reader so that parquet-wasm stays
- * confined to this folder. Arrow field metadata `PARQUET:field_id` becomes the Parquet field id
+ * Encodes an Arrow table as a Parquet file (see {@link ParquetWriteOptions.encoder} for which
+ * encoder runs). Kept next to the reader so that parquet-wasm stays confined to this folder. Arrow field metadata `PARQUET:field_id` becomes the Parquet field id
  * (column mapping needs it); timestamps are written as INT64 with the Arrow unit and
  * `isAdjustedToUTC` set when the Arrow type has a zone; decimals as DECIMAL on INT32, INT64 or
  * FIXED_LEN_BYTE_ARRAY by precision; lists with a `list` repeated group.
  */
 export function writeParquetBytes(table: Table, options: ParquetWriteOptions = {}): Uint8Array {
   try {
+    const compression = options.compression ?? 'snappy';
+    if (
+      (options.encoder ?? defaultEncoder()) === 'auto' &&
+      options.dictionary !== false &&
+      (compression === 'snappy' || compression === 'uncompressed')
+    ) {
+      const bytes = encodeFlatParquet(table, {
+        compression,
+        ...(options.maxRowGroupSize === undefined ? {} : { maxRowGroupSize: options.maxRowGroupSize }),
+      });
+      if (bytes !== undefined) return bytes;
+    }
     const wasm = parquetWasm();
     const wasmTable = wasm.Table.fromIPCStream(tableToIPC(table, 'stream'));
     return wasm.writeParquet(wasmTable, properties(options));
