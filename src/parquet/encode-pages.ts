@@ -1,4 +1,4 @@
-import type { Leaf } from './encode-schema.js';
+import type { Leaf } from './encode-leaf.js';
 import { byteRangeBounds, copyBytes, type GatheredValues } from './encode-values.js';
 import { snappyCompress } from './snappy-compress.js';
 import { ThriftWriter } from './thrift-write.js';

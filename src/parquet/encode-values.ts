@@ -1,6 +1,5 @@
-import type { Data } from 'apache-arrow';
 import { compareByteRanges } from '../expr/numbers.js';
-import type { Leaf } from './encode-schema.js';
+import type { Leaf } from './encode-leaf.js';
 
 /**
  * The values of one column chunk gathered from Arrow: a validity bitmap in Parquet's bit order
@@ -8,6 +7,21 @@ import type { Leaf } from './encode-schema.js';
  * PLAIN byte form, or dictionary indices plus the dictionary for byte-array columns. Fixed-width
  * columns without nulls are viewed in place, not copied.
  */
+
+/**
+ * One column's rows as the encoder reads them: the fields of an Arrow `Data` it uses (an Arrow
+ * `Data` is one, and so is a plain object of typed arrays). As in Arrow, `values`
+ * of fixed-width types start at the part's first row, while `nullBitmap` (and boolean `values`)
+ * are indexed from bit `offset`, and `valueOffsets` index into all of `values`.
+ */
+export interface ColumnPart {
+  readonly length: number;
+  readonly offset: number;
+  readonly nullCount: number;
+  readonly nullBitmap: Uint8Array | undefined;
+  readonly values: ArrayBufferView;
+  readonly valueOffsets: Int32Array | undefined;
+}
 
 /** A chunk's values, ready to be cut into pages. */
 export interface GatheredValues {
@@ -44,7 +58,7 @@ export const DICTIONARY_LIMIT = 1 << 20;
 const DISTINCT_PROBE = 4096;
 
 /** Gathers rows of `parts` (in order, `rows` in total) for `leaf`. */
-export function gatherValues(leaf: Leaf, parts: readonly Data[], rows: number): GatheredValues {
+export function gatherValues(leaf: Leaf, parts: readonly ColumnPart[], rows: number): GatheredValues {
   const { valid, nullCount } = validityBits(leaf, parts, rows);
   const present = rows - nullCount;
   if (leaf.kind === 'bytes') {
@@ -63,7 +77,7 @@ function decimalWidth(leaf: Leaf): number {
 
 function validityBits(
   leaf: Leaf,
-  parts: readonly Data[],
+  parts: readonly ColumnPart[],
   rows: number,
 ): { valid: Uint8Array | undefined; nullCount: number } {
   let nullCount = 0;
@@ -109,7 +123,7 @@ function setBits(bits: Uint8Array, from: number, n: number): void {
 }
 
 /** Whether row `i` of `part` (part-relative) is non-null. */
-function isValid(part: Data, i: number): boolean {
+function isValid(part: ColumnPart, i: number): boolean {
   const bitmap = part.nullBitmap;
   if (part.nullCount === 0 || bitmap === undefined || bitmap.length === 0) return true;
   const pos = part.offset + i;
@@ -120,7 +134,7 @@ function bytesOf(values: ArrayBufferView, from: number, to: number): Uint8Array 
   return new Uint8Array(values.buffer, values.byteOffset + from, to - from);
 }
 
-function gatherFixed(leaf: Leaf, parts: readonly Data[], present: number, width: number): Uint8Array {
+function gatherFixed(leaf: Leaf, parts: readonly ColumnPart[], present: number, width: number): Uint8Array {
   const only = parts.length === 1 ? parts[0] : undefined;
   const direct = leaf.kind === 'fixed4' || leaf.kind === 'fixed8';
   if (direct && only !== undefined && only.nullCount === 0) {
@@ -158,7 +172,7 @@ function gatherFixed(leaf: Leaf, parts: readonly Data[], present: number, width:
 /** Converts row `i` of `part` into `width` bytes at `at` (booleans, narrow ints, decimals). */
 function writeConverted(
   leaf: Leaf,
-  part: Data,
+  part: ColumnPart,
   i: number,
   view: DataView,
   out: Uint8Array,
@@ -194,7 +208,7 @@ function writeConverted(
  * {@link DICTIONARY_LIMIT}. Values are hashed (FNV-1a) into an open-addressing table of entry
  * numbers and compared byte by byte on a hash match, so no value allocates.
  */
-function dictionaryEncode(parts: readonly Data[], present: number): DictionaryValues | undefined {
+function dictionaryEncode(parts: readonly ColumnPart[], present: number): DictionaryValues | undefined {
   const indices = new Int32Array(present);
   let bytes = new Uint8Array(4096);
   let starts = new Int32Array(257);
@@ -276,7 +290,10 @@ function grow<T extends Uint8Array | Int32Array>(array: T, needed: number): T {
   return grown;
 }
 
-function gatherStrings(parts: readonly Data[], present: number): { bytes: Uint8Array; starts: Int32Array } {
+function gatherStrings(
+  parts: readonly ColumnPart[],
+  present: number,
+): { bytes: Uint8Array; starts: Int32Array } {
   let total = 0;
   for (const part of parts) {
     const offsets = part.valueOffsets as Int32Array;

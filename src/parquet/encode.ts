@@ -1,8 +1,7 @@
 import type { Data, Table } from 'apache-arrow';
-import { flatLeaves, type Leaf, writeSchemaElements } from './encode-schema.js';
-import { encodePages, type EncodedChunk, type PageCodec } from './encode-pages.js';
-import { gatherValues } from './encode-values.js';
-import { ThriftWriter } from './thrift-write.js';
+import { type PageCodec } from './encode-pages.js';
+import { encodeFlatFile, type RowGroupInput } from './encode-file.js';
+import { flatLeaves } from './encode-schema.js';
 
 /**
  * The JavaScript Parquet encoder for flat tables (every column a primitive), the shape of nearly
@@ -15,19 +14,10 @@ import { ThriftWriter } from './thrift-write.js';
 /** Rows per row group at most (the default of arrow-rs and parquet-wasm). */
 export const DEFAULT_ROW_GROUP_ROWS = 1024 * 1024;
 
-const MAGIC = Uint8Array.of(0x50, 0x41, 0x52, 0x31);
-const CODEC = { uncompressed: 0, snappy: 1 } as const;
-const CREATED_BY = 'delta-ts';
-
 /** Options of {@link encodeFlatParquet}. */
 export interface FlatEncodeOptions {
   readonly compression: PageCodec;
   readonly maxRowGroupSize?: number;
-}
-
-/** Whether {@link encodeFlatParquet} can encode tables of this schema. */
-export function canEncodeFlat(table: Table): boolean {
-  return flatLeaves(table.schema) !== undefined;
 }
 
 /**
@@ -38,50 +28,21 @@ export function canEncodeFlat(table: Table): boolean {
 export function encodeFlatParquet(table: Table, options: FlatEncodeOptions): Uint8Array | undefined {
   const leaves = flatLeaves(table.schema);
   if (leaves === undefined) return undefined;
-  const limit = Math.max(1, options.maxRowGroupSize ?? DEFAULT_ROW_GROUP_ROWS);
-  const body: Uint8Array[] = [MAGIC];
-  let offset = MAGIC.length;
-  const groups: RowGroupMeta[] = [];
-  // An empty table gets no row group at all, as arrow-rs writes it.
+  return encodeFlatFile(leaves, rowGroupsOf(table, options.maxRowGroupSize), options.compression);
+}
+
+/**
+ * The row groups of `table` (at most `maxRows` rows each; an empty table has none, as arrow-rs
+ * writes it), each column as the `Data` pieces of the batches that hold its rows.
+ */
+export function rowGroupsOf(table: Table, maxRows = DEFAULT_ROW_GROUP_ROWS): RowGroupInput[] {
+  const limit = Math.max(1, maxRows);
+  const groups: RowGroupInput[] = [];
   for (let start = 0; start < table.numRows; start += limit) {
     const rows = Math.min(limit, table.numRows - start);
-    const chunks: ChunkMeta[] = [];
-    leaves.forEach((leaf, k) => {
-      const parts = rowsOf(table, k, start, rows);
-      const encoded = encodePages(leaf, gatherValues(leaf, parts, rows), options.compression);
-      chunks.push({ leaf, encoded, offset, rows });
-      for (const page of encoded.pages) body.push(page);
-      offset += encoded.compressedSize;
-    });
-    groups.push({ chunks, rows });
+    groups.push({ rows, columns: table.schema.fields.map((_, k) => rowsOf(table, k, start, rows)) });
   }
-  const footer = fileMetadata(leaves, groups, table.numRows, CODEC[options.compression]);
-  const tail = new Uint8Array(8);
-  new DataView(tail.buffer).setUint32(0, footer.length, true);
-  tail.set(MAGIC, 4);
-  body.push(footer, tail);
-  let size = 0;
-  for (const part of body) size += part.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of body) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
-interface ChunkMeta {
-  readonly leaf: Leaf;
-  readonly encoded: EncodedChunk;
-  /** File offset of the chunk's first page. */
-  readonly offset: number;
-  readonly rows: number;
-}
-
-interface RowGroupMeta {
-  readonly chunks: readonly ChunkMeta[];
-  readonly rows: number;
+  return groups;
 }
 
 /** The `Data` pieces of column `k` covering rows `[start, start + rows)` of `table`. */
@@ -98,54 +59,4 @@ function rowsOf(table: Table, k: number, start: number, rows: number): Data[] {
     base += n;
   }
   return parts;
-}
-
-function fileMetadata(
-  leaves: readonly Leaf[],
-  groups: readonly RowGroupMeta[],
-  rows: number,
-  codec: number,
-): Uint8Array {
-  const w = new ThriftWriter().i32(1, 1);
-  writeSchemaElements(w, leaves);
-  w.i64(3, rows);
-  w.structList(4, groups, (g, group) => {
-    g.structList(1, group.chunks, (c, chunk) => {
-      c.i64(2, chunk.offset).struct(3, (m) => columnMetadata(m, chunk, codec));
-    });
-    let uncompressed = 0;
-    let compressed = 0;
-    for (const chunk of group.chunks) {
-      uncompressed += chunk.encoded.uncompressedSize;
-      compressed += chunk.encoded.compressedSize;
-    }
-    g.i64(2, uncompressed).i64(3, group.rows);
-    const first = group.chunks[0];
-    if (first !== undefined) g.i64(5, first.offset);
-    g.i64(6, compressed);
-  });
-  w.string(6, CREATED_BY);
-  // TypeDefinedOrder for every leaf: readers only trust min_value/max_value under a known order.
-  w.structList(7, leaves, (o) => o.struct(1, () => undefined));
-  return w.finish();
-}
-
-function columnMetadata(m: ThriftWriter, chunk: ChunkMeta, codec: number): void {
-  const { leaf, encoded, offset } = chunk;
-  m.i32(1, leaf.physical)
-    .i32List(2, encoded.encodings)
-    .stringList(3, [leaf.name])
-    .i32(4, codec)
-    .i64(5, chunk.rows)
-    .i64(6, encoded.uncompressedSize)
-    .i64(7, encoded.compressedSize)
-    .i64(9, offset + encoded.dictionaryBytes);
-  if (encoded.dictionaryBytes > 0) m.i64(11, offset);
-  m.struct(12, (s) => {
-    s.i64(3, encoded.nullCount);
-    if (encoded.max !== undefined) s.binary(5, encoded.max);
-    if (encoded.min !== undefined) s.binary(6, encoded.min);
-    if (encoded.max !== undefined) s.bool(7, encoded.maxExact);
-    if (encoded.min !== undefined) s.bool(8, encoded.minExact);
-  });
 }

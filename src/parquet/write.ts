@@ -2,6 +2,7 @@ import { type RecordBatch, type Schema, Table, tableToIPC, util } from 'apache-a
 import type { Compression, RecordBatch as WasmBatch, WriterProperties } from 'parquet-wasm';
 import { DeltaError, describeError } from '../errors.js';
 import { encodeFlatParquet } from './encode.js';
+import type { PageCodec } from './encode-pages.js';
 import { parquetWasm } from './wasm.js';
 
 /** Parquet codecs the writer offers (all of them readable by Spark, delta-rs and DuckDB). */
@@ -48,14 +49,10 @@ function defaultEncoder(): 'auto' | 'wasm' {
  */
 export function writeParquetBytes(table: Table, options: ParquetWriteOptions = {}): Uint8Array {
   try {
-    const compression = options.compression ?? 'snappy';
-    if (
-      (options.encoder ?? defaultEncoder()) === 'auto' &&
-      options.dictionary !== false &&
-      (compression === 'snappy' || compression === 'uncompressed')
-    ) {
+    const codec = javascriptCodec(options);
+    if (codec !== undefined) {
       const bytes = encodeFlatParquet(table, {
-        compression,
+        compression: codec,
         ...(options.maxRowGroupSize === undefined ? {} : { maxRowGroupSize: options.maxRowGroupSize }),
       });
       if (bytes !== undefined) return bytes;
@@ -66,6 +63,13 @@ export function writeParquetBytes(table: Table, options: ParquetWriteOptions = {
   } catch (err) {
     throw encodeError(err);
   }
+}
+
+/** The page codec when the JavaScript encoder may take a table under `options`. */
+function javascriptCodec(options: ParquetWriteOptions): PageCodec | undefined {
+  const compression = options.compression ?? 'snappy';
+  if ((options.encoder ?? defaultEncoder()) !== 'auto' || options.dictionary === false) return undefined;
+  return compression === 'snappy' || compression === 'uncompressed' ? compression : undefined;
 }
 
 /**
