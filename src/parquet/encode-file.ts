@@ -1,5 +1,5 @@
 import { type Leaf, writeSchemaElements } from './encode-leaf.js';
-import { encodePages, type EncodedChunk, type PageCodec } from './encode-pages.js';
+import { ByteSink, encodePages, type EncodedChunk, type PageCodec } from './encode-pages.js';
 import { type ColumnPart, gatherValues } from './encode-values.js';
 import { ThriftWriter } from './thrift-write.js';
 
@@ -30,18 +30,17 @@ export function encodeFlatFile(
   groups: readonly RowGroupInput[],
   codec: PageCodec,
 ): Uint8Array {
-  const body: Uint8Array[] = [MAGIC];
-  let offset = MAGIC.length;
+  const sink = new ByteSink(estimateBytes(groups));
+  sink.write(MAGIC);
   let rows = 0;
   const metas: RowGroupMeta[] = [];
   for (const group of groups) {
     const chunks: ChunkMeta[] = [];
     leaves.forEach((leaf, k) => {
       const parts = group.columns[k] ?? [];
-      const encoded = encodePages(leaf, gatherValues(leaf, parts, group.rows), codec);
+      const offset = sink.length;
+      const encoded = encodePages(leaf, gatherValues(leaf, parts, group.rows), codec, sink);
       chunks.push({ leaf, encoded, offset, rows: group.rows });
-      for (const page of encoded.pages) body.push(page);
-      offset += encoded.compressedSize;
     });
     metas.push({ chunks, rows: group.rows });
     rows += group.rows;
@@ -50,16 +49,18 @@ export function encodeFlatFile(
   const tail = new Uint8Array(8);
   new DataView(tail.buffer).setUint32(0, footer.length, true);
   tail.set(MAGIC, 4);
-  body.push(footer, tail);
-  let size = 0;
-  for (const part of body) size += part.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of body) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  sink.write(footer);
+  sink.write(tail);
+  return sink.finish();
+}
+
+/** The Arrow bytes of the parts plus a margin: about the size of the file before compression. */
+function estimateBytes(groups: readonly RowGroupInput[]): number {
+  let n = 4096;
+  for (const group of groups)
+    for (const parts of group.columns)
+      for (const part of parts) n += part.values.byteLength + (part.valueOffsets?.byteLength ?? 0);
+  return n;
 }
 
 interface ChunkMeta {

@@ -1,6 +1,6 @@
 import type { Leaf } from './encode-leaf.js';
 import { byteRangeBounds, copyBytes, type GatheredValues } from './encode-values.js';
-import { snappyCompress } from './snappy-compress.js';
+import { snappyCompress, snappyMaxLength } from './snappy-compress.js';
 import { ThriftWriter } from './thrift-write.js';
 
 /**
@@ -24,10 +24,50 @@ export const Encoding = { PLAIN: 0, RLE: 3, RLE_DICTIONARY: 8 } as const;
 /** Page compression the JavaScript encoder applies (parquet.thrift `CompressionCodec`). */
 export type PageCodec = 'snappy' | 'uncompressed';
 
-/** One encoded column chunk. */
+/**
+ * The bytes of a file being encoded, appended page by page into one buffer sized from an estimate
+ * (grown by doubling past it), so pages need no buffers of their own and no final concatenation.
+ */
+export class ByteSink {
+  private bytes: Uint8Array;
+  /** Bytes written so far. */
+  length = 0;
+
+  constructor(estimate: number) {
+    this.bytes = new Uint8Array(Math.max(1024, estimate));
+  }
+
+  /** Appends `part`. */
+  write(part: Uint8Array): void {
+    if (this.length + part.length > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.length + part.length));
+      grown.set(this.bytes.subarray(0, this.length));
+      this.bytes = grown;
+    }
+    this.bytes.set(part, this.length);
+    this.length += part.length;
+  }
+
+  /** The bytes written, as a view; the sink must not be written afterwards. */
+  finish(): Uint8Array {
+    return this.bytes.subarray(0, this.length);
+  }
+}
+
+/**
+ * Scratch for a page's assembled body and its compressed form, reused by every page: encoding is
+ * synchronous and each page is copied into the sink before the next is built, so sharing is safe,
+ * and allocating (and zeroing) both per page cost more than compressing small ones.
+ */
+let bodyScratch: Uint8Array = new Uint8Array(1 << 16);
+let packedScratch: Uint8Array = new Uint8Array(1 << 16);
+
+function scratchFor(current: Uint8Array, n: number): Uint8Array {
+  return current.length >= n ? current : new Uint8Array(Math.max(n, current.length * 2));
+}
+
+/** One encoded column chunk (its pages are in the sink it was encoded into). */
 export interface EncodedChunk {
-  /** Page headers and bodies in file order. */
-  readonly pages: Uint8Array[];
   readonly compressedSize: number;
   readonly uncompressedSize: number;
   /** Bytes of the dictionary page (header included), 0 without one. */
@@ -42,17 +82,26 @@ export interface EncodedChunk {
   readonly maxExact: boolean;
 }
 
-/** Encodes `values` of `leaf` as the pages of one column chunk. */
-export function encodePages(leaf: Leaf, values: GatheredValues, codec: PageCodec): EncodedChunk {
-  const pages: Uint8Array[] = [];
+/** Encodes `values` of `leaf` as the pages of one column chunk, appended to `sink`. */
+export function encodePages(
+  leaf: Leaf,
+  values: GatheredValues,
+  codec: PageCodec,
+  sink: ByteSink,
+): EncodedChunk {
   let compressedSize = 0;
   let uncompressedSize = 0;
   const emit = (type: number, body: Uint8Array, header: (w: ThriftWriter) => void): void => {
-    const stored = codec === 'snappy' ? snappyCompress(body) : body;
+    let stored = body;
+    if (codec === 'snappy') {
+      packedScratch = scratchFor(packedScratch, snappyMaxLength(body.length));
+      stored = snappyCompress(body, packedScratch);
+    }
     const w = new ThriftWriter().i32(1, type).i32(2, body.length).i32(3, stored.length);
     header(w);
     const head = w.finish();
-    pages.push(head, stored);
+    sink.write(head);
+    sink.write(stored);
     compressedSize += head.length + stored.length;
     uncompressedSize += head.length + body.length;
   };
@@ -84,7 +133,6 @@ export function encodePages(leaf: Leaf, values: GatheredValues, codec: PageCodec
   } while (row < values.rows);
   const bounds = boundsOf(leaf, values);
   return {
-    pages,
     compressedSize,
     uncompressedSize,
     dictionaryBytes,
@@ -213,17 +261,18 @@ function plainStrings(bytes: Uint8Array, starts: Int32Array, from: number, n: nu
   return out;
 }
 
+/** The page body: `parts` as they are when one, else joined in the reused body scratch. */
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   if (parts.length === 1 && parts[0] !== undefined) return parts[0];
   let n = 0;
   for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
+  bodyScratch = scratchFor(bodyScratch, n);
   let at = 0;
   for (const p of parts) {
-    out.set(p, at);
+    bodyScratch.set(p, at);
     at += p.length;
   }
-  return out;
+  return bodyScratch.subarray(0, n);
 }
 
 function varint(value: number): Uint8Array {

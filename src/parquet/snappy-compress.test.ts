@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { snappyDecompress } from './snappy.js';
-import { snappyCompress } from './snappy-compress.js';
+import { snappyCompress, snappyMaxLength } from './snappy-compress.js';
 
 /** Counts a block's literals, copies and length-prefix bytes, expecting the last element to end the block. */
 function elements(block: Uint8Array): { literals: number; copies: number; header: number } {
@@ -173,5 +173,18 @@ describe('snappyCompress', () => {
       far.set(data.subarray(0, 8), offset);
       expect(roundTrip(far).subarray(-copy.length)).toEqual(copy);
     }
+  });
+
+  it('writes into a buffer the caller passes when it holds snappyMaxLength bytes, else allocates', () => {
+    const data = randomBytes(5000, 7);
+    const into = new Uint8Array(snappyMaxLength(data.length));
+    const block = snappyCompress(data, into);
+    expect(block.buffer).toBe(into.buffer);
+    expect(block.byteOffset).toBe(0);
+    expect(snappyDecompress(block, data.length)).toEqual(data);
+    const small = new Uint8Array(snappyMaxLength(data.length) - 1);
+    const own = snappyCompress(data, small);
+    expect(own.buffer).not.toBe(small.buffer);
+    expect(own).toEqual(block);
   });
 });

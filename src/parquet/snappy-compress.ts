@@ -36,21 +36,30 @@ const SHORT_LITERAL = 24;
 const table = new Uint16Array(1 << MAX_TABLE_BITS);
 
 /**
+ * The most bytes {@link snappyCompress} writes for `n` input bytes: the reference compressor's
+ * bound. Ours is lower (all literals: a 3-byte tag per 64 KiB block, plus the 5-byte length), so
+ * the output never needs to grow.
+ */
+export function snappyMaxLength(n: number): number {
+  return 32 + n + Math.floor(n / 6);
+}
+
+/**
  * Compresses `input` into one Snappy block: the varint of its length, then literals and copies that
  * `snappyDecompress` (snappy.ts), like any other Snappy decoder, expands back to `input`. The result
- * is a view of a freshly allocated buffer, never shared with later calls. Empty input gives the 1-byte
- * block `[0]`.
+ * is a view of the start of `into` when that holds {@link snappyMaxLength} bytes (an encoder that
+ * copies each page out before compressing the next reuses one buffer), otherwise of a freshly
+ * allocated buffer. Empty input gives the 1-byte block `[0]`.
  *
  * Parquet data pages are compressed here rather than by the WebAssembly encoder because a page is
  * small: compiling that module and copying each page into and out of its memory cost more than
  * compressing the page in JavaScript.
  */
-export function snappyCompress(input: Uint8Array): Uint8Array {
+export function snappyCompress(input: Uint8Array, into?: Uint8Array): Uint8Array {
   const n = input.length;
   if (n > 0xffffffff) throw new RangeError(`Snappy blocks hold at most 4 GiB, not ${n} bytes`);
-  // The reference compressor's bound; ours is lower (all literals: a 3-byte tag per 64 KiB block, plus
-  // the 5-byte length), so the output never needs to grow.
-  const out = new Uint8Array(32 + n + Math.floor(n / 6));
+  const bound = snappyMaxLength(n);
+  const out = into !== undefined && into.length >= bound ? into : new Uint8Array(bound);
   let op = 0;
   let v = n;
   while (v >= 0x80) {
