@@ -48,9 +48,14 @@ export class ByteSink {
     this.length += part.length;
   }
 
-  /** The bytes written, as a view; the sink must not be written afterwards. */
+  /**
+   * The bytes written; the sink must not be written afterwards. A view when they fill most of the
+   * buffer, else a copy, so a file waiting to be stored holds about its own size in memory (the
+   * writer bounds the bytes in flight by that size).
+   */
   finish(): Uint8Array {
-    return this.bytes.subarray(0, this.length);
+    const view = this.bytes.subarray(0, this.length);
+    return this.length * 5 >= this.bytes.length * 4 ? view : view.slice();
   }
 }
 
