@@ -27,6 +27,7 @@ import { footerLength } from './lite-meta.js';
 import { type DecoderChoice } from './flat.js';
 import { openParquetFile, readParquetSchema } from './read.js';
 import { encodeFlatParquet } from './encode.js';
+import { ByteSink } from './encode-pages.js';
 import { list, struct, ThriftReader, type ThriftStruct } from './thrift.js';
 import { writeParquetBytes } from './write.js';
 
@@ -281,5 +282,27 @@ describe('encodeFlatParquet on large chunks', () => {
     const ours = encodeFlatParquet(table, { compression: 'snappy' });
     if (ours === undefined) throw new Error('refused');
     expect(statistics(ours)).toEqual(statistics(writeParquetBytes(table, { encoder: 'wasm' })));
+  });
+});
+
+describe('ByteSink', () => {
+  it('keeps every byte written past its estimate, and hands back a view only of a mostly full buffer', () => {
+    const sink = new ByteSink(1024);
+    const parts = Array.from({ length: 40 }, (_, i) =>
+      Uint8Array.from({ length: 100 + i }, (_, j) => (i + j) & 0xff),
+    );
+    for (const p of parts) sink.write(p);
+    const out = sink.finish();
+    expect(out.length).toBe(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      expect(out.subarray(at, at + p.length)).toEqual(p);
+      at += p.length;
+    }
+    // 4,780 bytes in a buffer grown to 8,192: copied out rather than holding the whole buffer.
+    expect(out.buffer.byteLength).toBe(out.length);
+    const full = new ByteSink(1024);
+    full.write(new Uint8Array(1000));
+    expect(full.finish().buffer.byteLength).toBe(1024);
   });
 });
