@@ -62,7 +62,9 @@ export function gatherValues(leaf: Leaf, parts: readonly ColumnPart[], rows: num
   const { valid, nullCount } = validityBits(leaf, parts, rows);
   const present = rows - nullCount;
   if (leaf.kind === 'bytes') {
-    const dictionary = dictionaryEncode(parts, present);
+    // A chunk of nulls only gets no dictionary: a page of zero entries is legal, but rare enough
+    // that not every reader may have met one.
+    const dictionary = present > 0 ? dictionaryEncode(parts, present) : undefined;
     if (dictionary !== undefined) return { rows, valid, nullCount, width: 0, dictionary };
     return { rows, valid, nullCount, width: 0, strings: gatherStrings(parts, present) };
   }
@@ -153,9 +155,13 @@ function gatherFixed(leaf: Leaf, parts: readonly ColumnPart[], present: number, 
         k += n;
         continue;
       }
+      // Word by word (values of typed arrays are aligned to their width): no view per value.
+      const words = width >> 2;
+      const from = new Int32Array(source.buffer, source.byteOffset, n * words);
+      const to = new Int32Array(out.buffer, 0, present * words);
       for (let i = 0; i < n; i++) {
         if (!isValid(part, i)) continue;
-        out.set(source.subarray(i * width, i * width + width), k * width);
+        for (let w = 0; w < words; w++) to[k * words + w] = from[i * words + w] ?? 0;
         k++;
       }
       continue;
