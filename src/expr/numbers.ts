@@ -122,3 +122,18 @@ export function compareNumbers(a: number, b: number): number {
   const bNaN = Number.isNaN(b);
   return aNaN && bNaN ? 0 : aNaN ? 1 : -1;
 }
+
+/**
+ * Copies `source[start..end)` to `target` at `at`: short runs byte by byte, which beats the fixed
+ * cost of a subarray and a native copy per value when gathering short strings.
+ */
+export function copyBytes(
+  source: Uint8Array,
+  start: number,
+  end: number,
+  target: Uint8Array,
+  at: number,
+): void {
+  if (end - start > 32) target.set(source.subarray(start, end), at);
+  else for (let b = start, t = at; b < end; b++, t++) target[t] = source[b] ?? 0;
+}

@@ -1,6 +1,7 @@
 import { type Data, makeData, RecordBatch, Struct, Type, type DataType } from 'apache-arrow';
 import { DeltaError } from '../errors.js';
 import { isValidAt, listRange } from './arrow-data.js';
+import { copyBytes } from './numbers.js';
 
 /**
  * Gathering rows of Arrow data by index ("take"), which apache-arrow's JavaScript library does
@@ -186,8 +187,7 @@ function gatherBinary(data: Data, indices: Int32Array): { valueOffsets: Int32Arr
     const i = indices[j] ?? 0;
     const start = from[i] ?? 0;
     const end = from[i + 1] ?? 0;
-    if (end - start > 32) bytes.set(src.subarray(start, end), at);
-    else for (let b = start; b < end; b++) bytes[at + b - start] = src[b] ?? 0;
+    copyBytes(src, start, end, bytes, at);
     at += end - start;
   }
   return { valueOffsets, bytes };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HybridError, decodeHybrid, isOneRun } from './bits.js';
+import { HybridError, countSetBits, decodeHybrid, isOneRun } from './bits.js';
 
 /** ULEB128, the run headers' encoding. */
 function varint(n: number, out: number[]): void {
@@ -108,5 +108,20 @@ describe('isOneRun', () => {
       }),
     );
     expect(isOneRun(new Uint8Array(0), 0, 0, 1, 1)).toBe(false);
+  });
+});
+
+describe('countSetBits', () => {
+  it('counts the set bits of any range, aligned or not, as a bit-by-bit count does', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.nat(), fc.nat(), (bits, a, b) => {
+        const total = bits.length * 8;
+        const from = a % total;
+        const count = b % (total - from + 1);
+        let expected = 0;
+        for (let i = from; i < from + count; i++) expected += ((bits[i >> 3] ?? 0) >> (i & 7)) & 1;
+        expect(countSetBits(bits, from, count)).toBe(expected);
+      }),
+    );
   });
 });

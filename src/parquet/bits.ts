@@ -134,3 +134,23 @@ function unpackWide(
     out[i] = v;
   }
 }
+
+const POPCOUNT = Uint8Array.from({ length: 256 }, (_, b) => {
+  let n = 0;
+  for (let v = b; v !== 0; v >>= 1) n += v & 1;
+  return n;
+});
+
+/**
+ * Set bits among the `count` bits of `bits` from bit `from` (LSB-first, Arrow's and Parquet's bit
+ * order): a validity bitmap's non-null count. Whole bytes go through a table, not bit by bit.
+ */
+export function countSetBits(bits: Uint8Array, from: number, count: number): number {
+  let n = 0;
+  let i = from;
+  const end = from + count;
+  for (; i < end && (i & 7) !== 0; i++) n += ((bits[i >> 3] ?? 0) >> (i & 7)) & 1;
+  for (; i + 8 <= end; i += 8) n += POPCOUNT[bits[i >> 3] ?? 0] ?? 0;
+  for (; i < end; i++) n += ((bits[i >> 3] ?? 0) >> (i & 7)) & 1;
+  return n;
+}

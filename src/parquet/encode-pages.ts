@@ -1,5 +1,7 @@
+import { countSetBits } from './bits.js';
 import type { Leaf } from './encode-leaf.js';
-import { byteRangeBounds, copyBytes, type GatheredValues } from './encode-values.js';
+import { copyBytes } from '../expr/numbers.js';
+import { byteRangeBounds, type GatheredValues } from './encode-values.js';
 import { snappyCompress, snappyMaxLength } from './snappy-compress.js';
 import { ThriftWriter } from './thrift-write.js';
 
@@ -125,7 +127,7 @@ export function encodePages(
   let value = 0;
   do {
     const count = pageRows(values, row, value);
-    const present = values.valid === undefined ? count : countBits(values.valid, row, count);
+    const present = values.valid === undefined ? count : countSetBits(values.valid, row, count);
     const parts: Uint8Array[] = [];
     if (values.valid !== undefined) parts.push(levels(values.valid, row, count, present));
     if (dictionary !== undefined) parts.push(bitPacked(dictionary.indices, value, present, width));
@@ -174,23 +176,6 @@ function pageRows(values: GatheredValues, row: number, value: number): number {
   }
   return n;
 }
-
-/** Set bits among `count` bits from bit `from` (`from` a multiple of 8). */
-function countBits(bits: Uint8Array, from: number, count: number): number {
-  let n = 0;
-  const whole = count >> 3;
-  const base = from >> 3;
-  for (let i = 0; i < whole; i++) n += POPCOUNT[bits[base + i] ?? 0] ?? 0;
-  const rest = count & 7;
-  if (rest > 0) n += POPCOUNT[(bits[base + whole] ?? 0) & ((1 << rest) - 1)] ?? 0;
-  return n;
-}
-
-const POPCOUNT = Uint8Array.from({ length: 256 }, (_, b) => {
-  let n = 0;
-  for (let v = b; v !== 0; v >>= 1) n += v & 1;
-  return n;
-});
 
 /** Definition levels of a page, prefixed by their length as data page v1 stores them. */
 function levels(valid: Uint8Array, row: number, count: number, present: number): Uint8Array {

@@ -1,4 +1,4 @@
-import { compareByteRanges } from '../expr/numbers.js';
+import { compareByteRanges, copyBytes } from '../expr/numbers.js';
 import type { Leaf } from './encode-leaf.js';
 
 /**
@@ -333,18 +333,6 @@ function gatherStrings(
     }
   }
   return { bytes: bytes.subarray(0, at), starts };
-}
-
-/** Copies `source[start..end)` to `target[at..]`: short runs by a loop, which beats a subarray per value. */
-export function copyBytes(
-  source: Uint8Array,
-  start: number,
-  end: number,
-  target: Uint8Array,
-  at: number,
-): void {
-  if (end - start > 24) target.set(source.subarray(start, end), at);
-  else for (let b = start, t = at; b < end; b++, t++) target[t] = source[b] ?? 0;
 }
 
 /** Indices of the least and greatest byte strings among `starts`' ranges of `bytes`. */

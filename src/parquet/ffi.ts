@@ -12,6 +12,7 @@ import {
   Struct,
   makeData,
 } from 'apache-arrow';
+import { countSetBits } from './bits.js';
 
 /**
  * Reading decoded columns out of WebAssembly memory through the Arrow C data interface
@@ -130,7 +131,7 @@ class FfiReader {
     const validityAddr = buffer(0);
     if (nullCount !== 0 && validityAddr !== 0) {
       nullBitmap = this.copy(validityAddr, (length + 7) >> 3, Uint8Array, 1);
-      if (nullCount < 0) nullCount = length - popcount(nullBitmap, length);
+      if (nullCount < 0) nullCount = length - countSetBits(nullBitmap, 0, length);
     } else nullCount = 0;
     const base = { length, nullCount, ...(nullBitmap ? { nullBitmap } : {}) };
     if (DataType.isBool(type))
@@ -197,12 +198,6 @@ class FfiReader {
   private u32(at: number): number {
     return this.view.getUint32(at, true);
   }
-}
-
-function popcount(bitmap: Uint8Array, length: number): number {
-  let n = 0;
-  for (let i = 0; i < length; i++) n += ((bitmap[i >> 3] ?? 0) >> (i & 7)) & 1;
-  return n;
 }
 
 /** apache-arrow `Data` of `type` over the buffers of `column` (no copy). */
