@@ -1,4 +1,6 @@
+import { ByteStringTable } from '../expr/byte-strings.js';
 import { compareByteRanges, copyBytes } from '../expr/numbers.js';
+import { setBitRange } from './bits.js';
 import type { Leaf } from './encode-leaf.js';
 
 /**
@@ -94,7 +96,7 @@ function validityBits(
   for (const part of parts) {
     const bitmap = part.nullBitmap;
     const n = part.length;
-    if (part.nullCount === 0 || bitmap === undefined || bitmap.length === 0) setBits(valid, at, n);
+    if (part.nullCount === 0 || bitmap === undefined || bitmap.length === 0) setBitRange(valid, at, n);
     else if ((at & 7) === 0 && (part.offset & 7) === 0) {
       valid.set(bitmap.subarray(part.offset >> 3, (part.offset + n + 7) >> 3), at >> 3);
       // The last byte may carry bits past the part; the next part's bits are ORed over zeros.
@@ -112,16 +114,6 @@ function validityBits(
     at += n;
   }
   return { valid, nullCount };
-}
-
-function setBits(bits: Uint8Array, from: number, n: number): void {
-  let i = from;
-  const end = from + n;
-  for (; i < end && (i & 7) !== 0; i++) bits[i >> 3] = (bits[i >> 3] ?? 0) | (1 << (i & 7));
-  const whole = (end - i) >> 3;
-  bits.fill(0xff, i >> 3, (i >> 3) + whole);
-  i += whole * 8;
-  for (; i < end; i++) bits[i >> 3] = (bits[i >> 3] ?? 0) | (1 << (i & 7));
 }
 
 /** Whether row `i` of `part` (part-relative) is non-null. */
@@ -211,18 +203,11 @@ function writeConverted(
 
 /**
  * Dictionary-encodes the non-null values, or returns `undefined` once the dictionary outgrows
- * {@link DICTIONARY_LIMIT}. Values are hashed (FNV-1a) into an open-addressing table of entry
- * numbers and compared byte by byte on a hash match, so no value allocates.
+ * {@link DICTIONARY_LIMIT} (or the values prove mostly distinct).
  */
 function dictionaryEncode(parts: readonly ColumnPart[], present: number): DictionaryValues | undefined {
   const indices = new Int32Array(present);
-  let bytes = new Uint8Array(4096);
-  let starts = new Int32Array(257);
-  let hashes = new Int32Array(256);
-  let size = 0;
-  let used = 0;
-  let mask = 1023;
-  let table = new Int32Array(mask + 1);
+  const dictionary = new ByteStringTable();
   let k = 0;
   for (const part of parts) {
     const offsets = part.valueOffsets as Int32Array;
@@ -230,70 +215,16 @@ function dictionaryEncode(parts: readonly ColumnPart[], present: number): Dictio
     const dense = part.nullCount === 0;
     for (let i = 0; i < part.length; i++) {
       if (!dense && !isValid(part, i)) continue;
-      const start = offsets[i] ?? 0;
-      const end = offsets[i + 1] ?? 0;
-      let h = 0x811c9dc5;
-      for (let b = start; b < end; b++) h = Math.imul(h ^ (source[b] ?? 0), 0x01000193);
-      let slot = h & mask;
-      let entry = -1;
-      for (;;) {
-        const e = (table[slot] ?? 0) - 1;
-        if (e < 0) break;
-        if (hashes[e] === h && sameBytes(bytes, starts[e] ?? 0, starts[e + 1] ?? 0, source, start, end)) {
-          entry = e;
-          break;
-        }
-        slot = (slot + 1) & mask;
-      }
-      if (entry < 0) {
-        const length = end - start;
-        used += length + 4;
-        if (used > DICTIONARY_LIMIT) return undefined;
-        entry = size++;
-        const at = starts[entry] ?? 0;
-        if (at + length > bytes.length) bytes = grow(bytes, at + length);
-        copyBytes(source, start, end, bytes, at);
-        if (size + 1 > starts.length) starts = grow(starts, size + 1);
-        starts[size] = at + length;
-        if (size > hashes.length) hashes = grow(hashes, size);
-        hashes[entry] = h;
-        table[slot] = entry + 1;
-        // Rehash at half load, so probe chains stay short.
-        if (size * 2 > mask) {
-          mask = mask * 2 + 1;
-          table = new Int32Array(mask + 1);
-          for (let e = 0; e < size; e++) {
-            let s = (hashes[e] ?? 0) & mask;
-            while ((table[s] ?? 0) !== 0) s = (s + 1) & mask;
-            table[s] = e + 1;
-          }
-        }
-      }
+      const entry = dictionary.intern(source, offsets[i] ?? 0, offsets[i + 1] ?? 0);
+      // The PLAIN dictionary page: each entry's bytes after a 4-byte length.
+      if (entry === dictionary.size - 1 && dictionary.byteLength + 4 * dictionary.size > DICTIONARY_LIMIT)
+        return undefined;
       indices[k++] = entry;
       // Mostly distinct values gain nothing from a dictionary; stop paying for the hashing.
-      if (k === DISTINCT_PROBE && size * 2 > k) return undefined;
+      if (k === DISTINCT_PROBE && dictionary.size * 2 > k) return undefined;
     }
   }
-  return { indices, size, bytes, starts };
-}
-
-function sameBytes(
-  a: Uint8Array,
-  aStart: number,
-  aEnd: number,
-  b: Uint8Array,
-  bStart: number,
-  bEnd: number,
-): boolean {
-  if (aEnd - aStart !== bEnd - bStart) return false;
-  for (let i = 0; i < aEnd - aStart; i++) if (a[aStart + i] !== b[bStart + i]) return false;
-  return true;
-}
-
-function grow<T extends Uint8Array | Int32Array>(array: T, needed: number): T {
-  const grown = new (array.constructor as new (n: number) => T)(Math.max(needed, array.length * 2));
-  grown.set(array);
-  return grown;
+  return { indices, size: dictionary.size, bytes: dictionary.bytes, starts: dictionary.starts };
 }
 
 function gatherStrings(

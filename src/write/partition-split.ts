@@ -1,6 +1,6 @@
 import { type Data, type RecordBatch } from 'apache-arrow';
 import { bigIntAt, boolAt, bytesAt, decimalAt, isValidAt } from '../expr/arrow-data.js';
-import { compareByteRanges } from '../expr/numbers.js';
+import { ByteStringTable } from '../expr/byte-strings.js';
 import { takeBatch } from '../expr/take.js';
 import type { ColumnMappingMode } from '../protocol/features.js';
 import {
@@ -92,9 +92,7 @@ export function partitionDirectory(
 /**
  * Row groups of a string column by byte equality, null and empty together (they share the
  * partition value null): `groupOf[i]` is row `i`'s group, `first[g]` the first row of group `g`.
- * Rows are hashed (FNV-1a over the bytes) into an open-addressing table of representative rows
- * and compared byte by byte on a hash match, so no row allocates: building a string key per row
- * cost as much as writing its Parquet.
+ * The groups are the entries of a {@link ByteStringTable}, so no row allocates.
  */
 function groupStrings(data: Data, n: number): { groupOf: Int32Array; first: number[] } {
   const offsets = data.valueOffsets as Int32Array | BigInt64Array;
@@ -102,16 +100,7 @@ function groupStrings(data: Data, n: number): { groupOf: Int32Array; first: numb
   const bytes = data.values as Uint8Array;
   const groupOf = new Int32Array(n);
   const first: number[] = [];
-  const starts: number[] = [];
-  const ends: number[] = [];
-  let mask = 63;
-  let table = new Int32Array(mask + 1).fill(-1);
-  const hashes: number[] = [];
-  const place = (h: number, g: number): void => {
-    let slot = h & mask;
-    while ((table[slot] ?? -1) >= 0) slot = (slot + 1) & mask;
-    table[slot] = g;
-  };
+  const groups = new ByteStringTable();
   for (let i = 0; i < n; i++) {
     let start = 0;
     let end = 0;
@@ -119,32 +108,8 @@ function groupStrings(data: Data, n: number): { groupOf: Int32Array; first: numb
       start = wide ? Number(offsets[i] ?? 0) : ((offsets[i] as number | undefined) ?? 0);
       end = wide ? Number(offsets[i + 1] ?? 0) : ((offsets[i + 1] as number | undefined) ?? 0);
     }
-    let h = 0x811c9dc5;
-    for (let b = start; b < end; b++) h = Math.imul(h ^ (bytes[b] ?? 0), 0x01000193);
-    h >>>= 0;
-    let slot = h & mask;
-    let group = -1;
-    for (;;) {
-      const g = table[slot] ?? -1;
-      if (g < 0) break;
-      if (hashes[g] === h && compareByteRanges(bytes, starts[g] ?? 0, ends[g] ?? 0, start, end) === 0) {
-        group = g;
-        break;
-      }
-      slot = (slot + 1) & mask;
-    }
-    if (group < 0) {
-      group = first.length;
-      first.push(i);
-      starts.push(start);
-      ends.push(end);
-      hashes.push(h);
-      if (first.length * 2 > mask) {
-        mask = mask * 2 + 1;
-        table = new Int32Array(mask + 1).fill(-1);
-        hashes.forEach((hash, g) => place(hash, g));
-      } else place(h, group);
-    }
+    const group = groups.intern(bytes, start, end);
+    if (group === first.length) first.push(i);
     groupOf[i] = group;
   }
   return { groupOf, first };
