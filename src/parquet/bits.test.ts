@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HybridError, countSetBits, decodeHybrid, isOneRun } from './bits.js';
+import { HybridError, countSetBits, decodeHybrid, isOneRun, setBitRange } from './bits.js';
 
 /** ULEB128, the run headers' encoding. */
 function varint(n: number, out: number[]): void {
@@ -121,6 +121,23 @@ describe('countSetBits', () => {
         let expected = 0;
         for (let i = from; i < from + count; i++) expected += ((bits[i >> 3] ?? 0) >> (i & 7)) & 1;
         expect(countSetBits(bits, from, count)).toBe(expected);
+      }),
+    );
+  });
+});
+
+describe('setBitRange', () => {
+  it('sets exactly the bits of the range, whatever was set before, as a bit-by-bit loop does', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.nat(), fc.nat(), (before, a, b) => {
+        const total = before.length * 8;
+        const from = a % total;
+        const n = b % (total - from + 1);
+        const expected = before.slice();
+        for (let i = from; i < from + n; i++) expected[i >> 3] = (expected[i >> 3] ?? 0) | (1 << (i & 7));
+        const bits = before.slice();
+        setBitRange(bits, from, n);
+        expect(bits).toEqual(expected);
       }),
     );
   });

@@ -154,3 +154,19 @@ export function countSetBits(bits: Uint8Array, from: number, count: number): num
   for (; i < end; i++) n += ((bits[i >> 3] ?? 0) >> (i & 7)) & 1;
   return n;
 }
+
+/**
+ * Sets bits `[from, from + n)` of `bits` (LSB-first), marking rows valid: whole bytes at once, as
+ * a bit per row was a visible share of reading and writing columns without nulls.
+ */
+export function setBitRange(bits: Uint8Array, from: number, n: number): void {
+  const end = from + n;
+  let i = from;
+  for (; i < end && (i & 7) !== 0; i++) bits[i >> 3] = (bits[i >> 3] ?? 0) | (1 << (i & 7));
+  const fullEnd = end & ~7;
+  if (i < fullEnd) {
+    bits.fill(0xff, i >> 3, fullEnd >> 3);
+    i = fullEnd;
+  }
+  for (; i < end; i++) bits[i >> 3] = (bits[i >> 3] ?? 0) | (1 << (i & 7));
+}

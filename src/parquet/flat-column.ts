@@ -1,3 +1,4 @@
+import { setBitRange } from './bits.js';
 import type { ColumnBuffers } from './ffi.js';
 import { type DecodedPage, PageError, PageReader } from './flat-pages.js';
 import type { LeafSpec } from './flat-schema.js';
@@ -195,18 +196,7 @@ class BatchBuilder {
   }
 
   private markValid(row: number, k: number): void {
-    const validity = this.validity;
-    if (validity === undefined) return;
-    // Whole bytes at once: a bit per row was a visible share of scanning columns without nulls.
-    const end = row + k;
-    let r = row;
-    for (; r < end && (r & 7) !== 0; r++) validity[r >> 3] = (validity[r >> 3] ?? 0) | (1 << (r & 7));
-    const fullEnd = end & ~7;
-    if (r < fullEnd) {
-      validity.fill(0xff, r >> 3, fullEnd >> 3);
-      r = fullEnd;
-    }
-    for (; r < end; r++) validity[r >> 3] = (validity[r >> 3] ?? 0) | (1 << (r & 7));
+    if (this.validity !== undefined) setBitRange(this.validity, row, k);
   }
 
   private grow(min: number): void {
