@@ -196,7 +196,7 @@ class FlatFileReader implements ParquetFileReader {
     projected: Schema,
     batchSize: number,
   ): AsyncIterable<RecordBatch> {
-    const bytes = await this.chunkBytes(rg, chunks);
+    const { read, bytes } = await this.chunkBytes(rg, chunks);
     const total = chunks.reduce((sum, c) => sum + c.uncompressedSize, 0);
     const remoteSide =
       this.pool !== null && chunks.length > 1 && total >= MIN_PARALLEL_BYTES
@@ -256,6 +256,9 @@ class FlatFileReader implements ParquetFileReader {
       remoteElapsed.forEach((ms, j) => record(leaves[remoteIndex[j] ?? -1], ms, numRows));
     } finally {
       remote?.close();
+      // The cursors, done or abandoned, are dropped with this frame, and every batch holds copies:
+      // nothing views the chunk bytes any more.
+      if (read !== undefined && isByteSource(this.input)) this.input.release?.(read);
     }
   }
 
@@ -269,20 +272,33 @@ class FlatFileReader implements ParquetFileReader {
     );
   }
 
-  /** The bytes of each chunk, read from the input in a single range. */
-  private async chunkBytes(rg: number, chunks: readonly LiteChunk[]): Promise<Uint8Array[]> {
-    if (chunks.length === 0) return [];
+  /**
+   * The bytes of each chunk, read from the input in a single range, and that range when it was read
+   * from a {@link ByteSource} (to be released when the row group is done).
+   */
+  private async chunkBytes(
+    rg: number,
+    chunks: readonly LiteChunk[],
+  ): Promise<{ read: Uint8Array | undefined; bytes: Uint8Array[] }> {
+    if (chunks.length === 0) return { read: undefined, bytes: [] };
     const from = Math.min(...chunks.map((c) => c.start));
     const to = Math.max(...chunks.map((c) => c.start + c.compressedSize));
     const size = isByteSource(this.input) ? this.input.size : this.input.byteLength;
     if (from < 0 || to > size)
       throw this.corrupt(rg, undefined, new Error('column chunks lie outside the file'));
-    const read = isByteSource(this.input)
-      ? await this.input.read(from, to - from)
-      : this.input.subarray(from, to);
+    const input = this.input;
+    let read: Uint8Array | undefined;
+    let whole: Uint8Array;
+    if (isByteSource(input)) {
+      read = await input.read(from, to - from);
+      whole = read;
+    } else whole = input.subarray(from, to);
     // A plain view, also of a Node Buffer, whose `slice` would not copy.
-    const bytes = new Uint8Array(read.buffer, read.byteOffset, read.byteLength);
-    return chunks.map((c) => bytes.subarray(c.start - from, c.start - from + c.compressedSize));
+    const bytes = new Uint8Array(whole.buffer, whole.byteOffset, whole.byteLength);
+    return {
+      read,
+      bytes: chunks.map((c) => bytes.subarray(c.start - from, c.start - from + c.compressedSize)),
+    };
   }
 
   /** Row group `rg` through the WebAssembly decoder, in the slices it reads best. */

@@ -2,7 +2,7 @@ import { tableFromArrays } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { openParquetFile } from './read.js';
-import { ByteRangeBlob, type ByteSource, bytesSource, isByteSource } from './source.js';
+import { BufferRecycler, ByteRangeBlob, type ByteSource, bytesSource, isByteSource } from './source.js';
 import { writeParquetBytes } from './write.js';
 
 /** A source that records the ranges asked for and returns exact, fresh buffers. */
@@ -81,5 +81,69 @@ describe('openParquetFile over a ByteSource', () => {
     expect(ranged).toHaveLength(n);
     // The projection is honoured at the byte level: no single read covers the whole file.
     expect(source.ranges.every(([, length]) => length < bytes.byteLength)).toBe(true);
+  });
+});
+
+describe('BufferRecycler', () => {
+  it('lends the smallest idle buffer that fits, takes back only its own, keeps at most `keep`', () => {
+    const buffers = new BufferRecycler(2, 16);
+    expect(buffers.lend(15)).toBeUndefined();
+    const a = buffers.lend(100);
+    const b = buffers.lend(40);
+    const c = buffers.lend(1000);
+    if (a === undefined || b === undefined || c === undefined) throw new Error('lend at the minimum');
+    expect(a.length).toBeGreaterThanOrEqual(100);
+    buffers.give(a.subarray(0, 10));
+    buffers.give(b);
+    buffers.give(c);
+    buffers.give(new Uint8Array(5000)); // never lent: ignored
+    // The largest two are kept; `b` (the smallest) was dropped.
+    expect(buffers.lend(30)?.buffer).toBe(a.buffer);
+    expect(buffers.lend(30)?.buffer).toBe(c.buffer);
+    expect(buffers.lend(30)?.buffer).not.toBe(b.buffer);
+    // Handed back twice: taken back once.
+    buffers.give(a);
+    buffers.give(a);
+    expect(buffers.lend(20)?.buffer).toBe(a.buffer);
+    expect(buffers.lend(20)?.buffer).not.toBe(a.buffer);
+  });
+
+  it('serves a flat reader that releases each row group: batches never view a released buffer', async () => {
+    const n = 30_000;
+    const table = tableFromArrays({
+      id: BigInt64Array.from({ length: n }, (_, i) => BigInt(i * 7)),
+      price: Float64Array.from({ length: n }, (_, i) => i / 4),
+      sku: Array.from({ length: n }, (_, i) => `sku-${i % 311}-${'x'.repeat(i % 40)}`),
+    });
+    for (const compression of ['snappy', 'uncompressed'] as const) {
+      const bytes = writeParquetBytes(table, { maxRowGroupSize: 7000, compression });
+      const buffers = new BufferRecycler(2, 0);
+      let released = 0;
+      const source: ByteSource = {
+        size: bytes.byteLength,
+        read(offset, length) {
+          const into = buffers.lend(length) ?? new Uint8Array(length);
+          into.set(bytes.subarray(offset, offset + length));
+          return Promise.resolve(into.subarray(0, length));
+        },
+        release(done) {
+          released++;
+          // Whatever still viewed the bytes would now read garbage.
+          new Uint8Array(done.buffer).fill(0xff);
+          buffers.give(done);
+        },
+      };
+      const reader = await openParquetFile(source, 'recycled.parquet');
+      expect(reader.decoder).toBe('javascript');
+      const batches = [];
+      try {
+        for await (const batch of reader.batches({ batchSize: 3000 })) batches.push(batch);
+      } finally {
+        reader.close();
+      }
+      expect(released).toBe(5);
+      const rows = batches.flatMap((b) => b.toArray().map((r) => r.toJSON()));
+      expect(rows).toEqual(table.toArray().map((r) => r.toJSON()));
+    }
   });
 });

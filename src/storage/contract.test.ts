@@ -84,3 +84,23 @@ describe('LocalStorage.list', () => {
     }
   });
 });
+
+describe('getRange into a caller buffer', () => {
+  it('reads into the buffer (the result is a view of its start) on local disk and in memory', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'delta-ts-into-'));
+    try {
+      const data = Uint8Array.from({ length: 300 }, (_, i) => (i * 13) % 251);
+      for (const storage of [new LocalStorage(dir), new MemoryStorage('into')]) {
+        await storage.put('blob.bin', data);
+        const into = new Uint8Array(256);
+        const got = await storage.getRange('blob.bin', { offset: 100, length: 150, into });
+        expect(got.buffer).toBe(into.buffer);
+        expect(got.byteOffset).toBe(0);
+        expect(got).toEqual(data.slice(100, 250));
+        expect(into.subarray(0, 150)).toEqual(data.slice(100, 250));
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});

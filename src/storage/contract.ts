@@ -138,6 +138,18 @@ export function describeStorageContract(name: string, make: () => Promise<Storag
       expect(await s.getRange('read/blob.bin', { offset: 5000, length: 8 })).toEqual(new Uint8Array(0));
       expect(await s.getRange('read/blob.bin', { offset: 10, length: 0 })).toEqual(new Uint8Array(0));
       expect(await s.getRange('read/empty', { offset: 0, length: 4 })).toEqual(new Uint8Array(0));
+      // A caller's buffer may be filled instead of a fresh one: same bytes either way, and a buffer
+      // too small is never written past.
+      const into = new Uint8Array(200).fill(0xee);
+      expect(await s.getRange('read/blob.bin', { offset: 500, length: 123, into })).toEqual(
+        data.slice(500, 623),
+      );
+      expect(await s.getRange('read/blob.bin', { offset: 990, length: 50, into })).toEqual(data.slice(990));
+      const small = new Uint8Array(4).fill(0xee);
+      expect(await s.getRange('read/blob.bin', { offset: 0, length: 10, into: small })).toEqual(
+        data.slice(0, 10),
+      );
+      expect(small).toEqual(new Uint8Array(4).fill(0xee));
       expect(await s.head('read/blob.bin')).toMatchObject({ key: 'read/blob.bin', size: 1000 });
       expect(await s.head('read/empty')).toMatchObject({ key: 'read/empty', size: 0 });
     });

@@ -101,7 +101,11 @@ export class LocalStorage implements Storage {
     let handle: fs.FileHandle | undefined;
     try {
       handle = await fs.open(this.abs(key), 'r');
-      const buf = new Uint8Array(range.length);
+      const into = range.into;
+      const buf =
+        into !== undefined && into.length >= range.length
+          ? into.subarray(0, range.length)
+          : new Uint8Array(range.length);
       let filled = 0;
       while (filled < range.length) {
         const { bytesRead } = await handle.read(buf, filled, range.length - filled, range.offset + filled);

@@ -35,7 +35,11 @@ export class MemoryStorage implements Storage {
 
   async getRange(key: string, range: ByteRange): Promise<Uint8Array> {
     const { data } = this.require(key);
-    return data.slice(range.offset, range.offset + range.length);
+    const part = data.subarray(range.offset, range.offset + range.length);
+    const into = range.into;
+    if (into === undefined || into.length < part.length) return part.slice();
+    into.set(part);
+    return into.subarray(0, part.length);
   }
 
   async head(key: string): Promise<ObjectMeta | undefined> {

@@ -24,6 +24,15 @@ export interface ObjectMeta {
 export interface ByteRange {
   readonly offset: number;
   readonly length: number;
+  /**
+   * A buffer of the caller's that the backend may read the range into, when it holds `length`
+   * bytes; the result is then a view of its start. A backend that receives its bytes in a buffer of
+   * its own (S3) ignores it. Either way the result holds the range's bytes. A reader that is done
+   * with one range before it asks for the next reuses one buffer this way, sparing a fresh
+   * allocation (and its page faults and garbage) per range: a 10-file scan reads ~240 MB of column
+   * chunks.
+   */
+  readonly into?: Uint8Array;
 }
 
 /** Options of {@link Storage.put}. */
@@ -69,7 +78,10 @@ export interface Storage {
    */
   get(key: string): Promise<Uint8Array>;
 
-  /** Reads `range` of an object (fewer bytes when the object ends first). */
+  /**
+   * Reads `range` of an object (fewer bytes when the object ends first). The bytes belong to the
+   * caller, as with {@link get}; with `range.into` they may be a view of that buffer.
+   */
   getRange(key: string, range: ByteRange): Promise<Uint8Array>;
 
   /** Object metadata, or `undefined` when there is no such object. */

@@ -12,7 +12,7 @@ import { parsePartitionValue } from '../protocol/partition.js';
 import { findField, type StructType } from '../protocol/schema.js';
 import { type DataFileReader, type FileReadPlan, openDataFile } from '../scan/file-reader.js';
 import type { Storage } from '../storage/storage.js';
-import type { ByteSource } from '../parquet/source.js';
+import { BufferRecycler, type ByteSource } from '../parquet/source.js';
 import { resolveDataLocation } from '../protocol/paths.js';
 import { physicalPath, type Snapshot } from './snapshot.js';
 
@@ -137,6 +137,8 @@ export class Scan {
     const pending: Array<{ opening: Promise<DataFileReader>; size: number }> = [];
     let ahead = 0;
     let next = 0;
+    // Column chunks of the files, read one row group after another, reuse a couple of buffers.
+    const buffers = new BufferRecycler();
     const fill = (first: boolean): void => {
       // Called with the file being read already taken off `pending` (or, `first`, before any is):
       // what is left is read ahead within both limits, except that one file ahead is allowed
@@ -147,7 +149,7 @@ export class Scan {
         const size = Math.max(0, file.add.size);
         if (pending.length > 0 && ahead + size > budget) break;
         next++;
-        const opening = this.open(file, plan);
+        const opening = this.open(file, plan, buffers);
         // A prefetched file may fail before the consumer reaches it; the error surfaces when it is
         // awaited in order, so mark it handled now instead of crashing the process.
         opening.catch(() => undefined);
@@ -194,9 +196,9 @@ export class Scan {
   }
 
   /** Fetches a file and its deletion vector, then opens it so decoding starts ahead of use. */
-  private async open(file: ScanFile, plan: FileReadPlan): Promise<DataFileReader> {
+  private async open(file: ScanFile, plan: FileReadPlan, buffers: BufferRecycler): Promise<DataFileReader> {
     const [bytes, deleted] = await Promise.all([
-      this.fileInput(file.add.path),
+      this.fileInput(file.add.path, buffers),
       this.source.loadDv(file.add.deletionVector),
     ]);
     const ref = { path: file.add.path, partitionValues: file.add.partitionValues, deletedRows: deleted };
@@ -210,7 +212,7 @@ export class Scan {
    * faster and ~50 MB leaner on a 10-file scan. Elsewhere (object stores, where one GET beats many
    * ranged ones, and files outside the table) the whole file is fetched.
    */
-  private async fileInput(path: string): Promise<Uint8Array | ByteSource> {
+  private async fileInput(path: string, buffers: BufferRecycler): Promise<Uint8Array | ByteSource> {
     const storage = this.source.storage;
     if (storage.url.startsWith('file:')) {
       const location = resolveDataLocation(path, {
@@ -220,7 +222,7 @@ export class Scan {
       if (location.kind === 'key') {
         const meta = await storage.head(location.key);
         // A missing file is left to fetchFile, which reports it as the table facade does.
-        if (meta !== undefined) return rangedSource(storage, location.key, meta.size);
+        if (meta !== undefined) return rangedSource(storage, location.key, meta.size, buffers);
       }
     }
     return this.source.fetchFile(path);
@@ -286,8 +288,15 @@ function projectSchema(schema: StructType, columns: readonly string[]): StructTy
   };
 }
 
-function rangedSource(storage: Storage, key: string, size: number): ByteSource {
-  return { size, read: (offset, length) => storage.getRange(key, { offset, length }) };
+function rangedSource(storage: Storage, key: string, size: number, buffers: BufferRecycler): ByteSource {
+  return {
+    size,
+    read: (offset, length) => {
+      const into = buffers.lend(length);
+      return storage.getRange(key, into === undefined ? { offset, length } : { offset, length, into });
+    },
+    release: (bytes) => buffers.give(bytes),
+  };
 }
 
 function unionColumns(a: readonly string[], b: readonly string[]): string[] {
