@@ -116,9 +116,9 @@ export function encodePages(
   let dictionaryBytes = 0;
   let width = 0;
   if (dictionary !== undefined) {
-    emit(DICTIONARY_PAGE, plainStrings(dictionary.bytes, dictionary.starts, 0, dictionary.size), (w) =>
-      w.struct(7, (d) => d.i32(1, dictionary.size).i32(2, Encoding.PLAIN)),
-    );
+    const { bytes, starts, size } = dictionary;
+    const page = starts === undefined ? bytes : plainStrings(bytes, starts, 0, size);
+    emit(DICTIONARY_PAGE, page, (w) => w.struct(7, (d) => d.i32(1, size).i32(2, Encoding.PLAIN)));
     dictionaryBytes = compressedSize;
     width = Math.max(1, 32 - Math.clz32(dictionary.size - 1));
   }
@@ -292,16 +292,28 @@ function boundsOf(leaf: Leaf, values: GatheredValues): Bounds {
   const none = { min: undefined, max: undefined, minExact: true, maxExact: true };
   if (present === 0) return none;
   if (leaf.order === 'bytes') {
-    const source = values.dictionary ?? values.strings;
+    const dictionary = values.dictionary;
+    const source =
+      dictionary?.starts !== undefined
+        ? { bytes: dictionary.bytes, starts: dictionary.starts }
+        : values.strings;
     if (source === undefined) return none;
-    const n = values.dictionary?.size ?? present;
+    const n = dictionary?.size ?? present;
     const { min, max } = byteRangeBounds(source.bytes, source.starts, n);
     const cut = (k: number): Uint8Array =>
       source.bytes.slice(source.starts[k] ?? 0, source.starts[k + 1] ?? 0);
     return boundsWithin(cut(min), cut(max), leaf.text);
   }
-  const { fixed, width } = values;
+  const { width } = values;
+  // The bounds of the values are those of their distinct values, fewer to look at.
+  const fixed = values.dictionary?.bytes ?? values.fixed;
   if (fixed === undefined) return none;
+  return fixedBounds(leaf, fixed, values.dictionary?.size ?? present, width);
+}
+
+/** Min and max of `present` PLAIN values of `width` bytes in the leaf's (non-byte-array) order. */
+function fixedBounds(leaf: Leaf, fixed: Uint8Array, present: number, width: number): Bounds {
+  const none = { min: undefined, max: undefined, minExact: true, maxExact: true };
   const pick = (k: number): Uint8Array => fixed.slice(k * width, k * width + width);
   if (leaf.order === 'bool') {
     let sawFalse = false;

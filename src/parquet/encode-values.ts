@@ -6,8 +6,8 @@ import type { Leaf } from './encode-leaf.js';
 /**
  * The values of one column chunk gathered from Arrow: a validity bitmap in Parquet's bit order
  * (which is Arrow's, so definition levels are the bitmap itself), and the non-null values in their
- * PLAIN byte form, or dictionary indices plus the dictionary for byte-array columns. Fixed-width
- * columns without nulls are viewed in place, not copied.
+ * PLAIN byte form, or dictionary indices plus the dictionary (byte arrays, and 4- and 8-byte
+ * numbers that repeat). Fixed-width columns without nulls are viewed in place, not copied.
  */
 
 /**
@@ -41,13 +41,16 @@ export interface GatheredValues {
   readonly dictionary?: DictionaryValues;
 }
 
-/** A byte-array column chunk encoded against its dictionary. */
+/** A column chunk encoded against its dictionary. */
 export interface DictionaryValues {
   readonly indices: Int32Array;
   readonly size: number;
-  /** The entries as `bytes[starts[k]..starts[k+1])`. */
+  /**
+   * The entries: byte arrays as `bytes[starts[k]..starts[k+1])`; without `starts`, fixed-width
+   * values of the chunk's `width` in their PLAIN form, one after another.
+   */
   readonly bytes: Uint8Array;
-  readonly starts: Int32Array;
+  readonly starts: Int32Array | undefined;
 }
 
 /** Dictionaries whose PLAIN page would exceed this are abandoned for PLAIN values (arrow-rs's default). */
@@ -72,7 +75,12 @@ export function gatherValues(leaf: Leaf, parts: readonly ColumnPart[], rows: num
   }
   const width =
     leaf.kind === 'bool' ? 1 : leaf.kind === 'fixed8' ? 8 : leaf.kind === 'decimal' ? decimalWidth(leaf) : 4;
-  return { rows, valid, nullCount, width, fixed: gatherFixed(leaf, parts, present, width) };
+  const fixed = gatherFixed(leaf, parts, present, width);
+  // Numbers that repeat (prices, quantities, codes) shrink to a few bits each against a dictionary,
+  // as arrow-rs writes them; ids and timestamps prove distinct within the first values and stay PLAIN.
+  const direct = leaf.kind === 'fixed4' || leaf.kind === 'fixed8';
+  const dictionary = direct && present > 0 ? fixedDictionary(fixed, width, present) : undefined;
+  return { rows, valid, nullCount, width, fixed, ...(dictionary === undefined ? {} : { dictionary }) };
 }
 
 function decimalWidth(leaf: Leaf): number {
@@ -225,6 +233,110 @@ function dictionaryEncode(parts: readonly ColumnPart[], present: number): Dictio
     }
   }
   return { indices, size: dictionary.size, bytes: dictionary.bytes, starts: dictionary.starts };
+}
+
+/**
+ * Dictionary-encodes `present` PLAIN values of 4 or 8 bytes by their bit patterns (so -0 and 0, or
+ * two NaNs of different payloads, stay distinct entries, and every value reads back bit for bit),
+ * or returns `undefined` on the same terms as the byte-array dictionary.
+ */
+function fixedDictionary(fixed: Uint8Array, width: number, present: number): DictionaryValues | undefined {
+  const per = width >> 2;
+  const aligned = fixed.byteOffset % 4 === 0 ? fixed : fixed.slice();
+  const words = new Int32Array(aligned.buffer, aligned.byteOffset, present * per);
+  if (sampleDistinct(words, per, present)) return undefined;
+  const limit = Math.floor(DICTIONARY_LIMIT / width);
+  const indices = new Int32Array(present);
+  // Open addressing over entry numbers + 1, rehashed at half load; entries' words in `entries`. The
+  // slot is the product's high bits: its low bits only mix the values' low bits, which repeat for
+  // timestamps and round numbers.
+  let shift = 22;
+  let mask = 1023;
+  let table = new Int32Array(mask + 1);
+  let entries = new Int32Array(512 * per);
+  let size = 0;
+  for (let i = 0; i < present; i++) {
+    const lo = words[i * per] ?? 0;
+    const hi = per === 2 ? (words[i * per + 1] ?? 0) : 0;
+    let slot = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> shift;
+    let entry = -1;
+    for (;;) {
+      const e = (table[slot] ?? 0) - 1;
+      if (e < 0) break;
+      if (entries[e * per] === lo && (per === 1 || entries[e * per + 1] === hi)) {
+        entry = e;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+    if (entry < 0) {
+      // Unlike strings, numbers repeating within a range of tens of thousands (amounts in cents)
+      // can look distinct over the first thousands of values, so no early sample decides. But once
+      // the dictionary page plus the chunk's indices would outweigh PLAIN, no later repeat can win
+      // it back (both only grow): give up then.
+      if (size === limit || (size + 1) * width + (present * bitWidth(size + 1)) / 8 >= present * width)
+        return undefined;
+      entry = size++;
+      if (size * per > entries.length) {
+        const grown = new Int32Array(entries.length * 2);
+        grown.set(entries);
+        entries = grown;
+      }
+      entries[entry * per] = lo;
+      if (per === 2) entries[entry * per + 1] = hi;
+      table[slot] = entry + 1;
+      if (size * 2 > mask) {
+        mask = mask * 2 + 1;
+        shift--;
+        table = new Int32Array(mask + 1);
+        for (let e = 0; e < size; e++) {
+          const l = entries[e * per] ?? 0;
+          const u = per === 2 ? (entries[e * per + 1] ?? 0) : 0;
+          let s = Math.imul(l ^ Math.imul(u, 0x85ebca6b), 0x9e3779b1) >>> shift;
+          while ((table[s] ?? 0) !== 0) s = (s + 1) & mask;
+          table[s] = e + 1;
+        }
+      }
+    }
+    indices[i] = entry;
+  }
+  const bytes = new Uint8Array(entries.buffer, 0, size * width);
+  return { indices, size, bytes, starts: undefined };
+}
+
+/**
+ * Whether {@link DISTINCT_PROBE} values spread evenly over the chunk are all distinct: a key, a
+ * timestamp or a full-precision measurement, whose dictionary would only be given up late (by then
+ * having hashed most of the chunk). Amounts drawn from tens of thousands of values already repeat
+ * within such a sample, though the first few thousand values may not.
+ */
+function sampleDistinct(words: Int32Array, per: number, present: number): boolean {
+  if (present < DISTINCT_PROBE) return false;
+  const step = Math.floor(present / DISTINCT_PROBE);
+  const bits = 32 - Math.clz32(DISTINCT_PROBE * 2 - 1);
+  const mask = (1 << bits) - 1;
+  // Slots hold sample number + 1; a sample's words are read back from `words` to compare.
+  const table = new Int32Array(mask + 1);
+  for (let k = 0; k < DISTINCT_PROBE; k++) {
+    const at = k * step * per;
+    const lo = words[at] ?? 0;
+    const hi = per === 2 ? (words[at + 1] ?? 0) : 0;
+    let slot = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> (32 - bits);
+    for (;;) {
+      const other = (table[slot] ?? 0) - 1;
+      if (other < 0) break;
+      const o = other * step * per;
+      if (words[o] === lo && (per === 1 || words[o + 1] === hi)) return false;
+      slot = (slot + 1) & mask;
+    }
+    table[slot] = k + 1;
+  }
+  return true;
+}
+
+/** Bits of a dictionary index into `size` entries (at least 1). */
+function bitWidth(size: number): number {
+  return Math.max(1, 32 - Math.clz32(size - 1));
 }
 
 function gatherStrings(
