@@ -54,6 +54,22 @@ describe('splitByPartition', () => {
     ]);
   });
 
+  it('gathers the other columns of each slice and leaves its partition columns null', () => {
+    const batch = batchOf(
+      schema,
+      ['a', 'b', 'a'].map((country, i) => ({ id: BigInt(i), country, n: i * 10 })),
+    );
+    const out = splitByPartition(batch, schema, field('country'), 'none');
+    expect(out.map((s) => s.batch.getChild('n')?.toArray())).toEqual([
+      Int32Array.of(0, 20),
+      Int32Array.of(10),
+    ]);
+    for (const s of out) {
+      expect(s.batch.schema.fields).toEqual(batch.schema.fields);
+      expect(s.batch.getChild('country')?.nullCount).toBe(s.batch.numRows);
+    }
+  });
+
   it('reads the right rows of a sliced batch', () => {
     const batch = batchOf(
       schema,

@@ -1,7 +1,7 @@
-import { type Data, type RecordBatch } from 'apache-arrow';
+import { type Data, makeData, RecordBatch, Struct } from 'apache-arrow';
 import { bigIntAt, boolAt, bytesAt, decimalAt, isValidAt } from '../expr/arrow-data.js';
 import { ByteStringTable } from '../expr/byte-strings.js';
-import { takeBatch } from '../expr/take.js';
+import { takeData } from '../expr/take.js';
 import type { ColumnMappingMode } from '../protocol/features.js';
 import {
   escapePartitionPathSegment,
@@ -9,6 +9,7 @@ import {
   serializePartitionValue,
 } from '../protocol/partition.js';
 import type { DataType, StructField, StructType } from '../protocol/schema.js';
+import { nullData } from '../scan/arrow-data.js';
 import { physicalName } from '../scan/column-mapping.js';
 import { DeltaError } from '../errors.js';
 
@@ -25,7 +26,11 @@ export interface PartitionSlice {
   readonly partitionValues: Readonly<Record<string, string | null>>;
   /** The directory of the partition relative to the table root (`''` for unpartitioned tables). */
   readonly directory: string;
-  /** The rows (all columns, partition columns included). */
+  /**
+   * The rows, in the batch's schema. Partition columns hold nulls when the batch was split: their
+   * value is `partitionValues`, and data files do not store them, so gathering them per row would
+   * be wasted work (a tenth of a partitioned append).
+   */
   readonly batch: RecordBatch;
 }
 
@@ -177,6 +182,7 @@ export function splitByPartition(
     filled[g] = at + 1;
   }
   const groups = first.map((row, g) => ({ values: valuesAt(row), rows: rows[g] ?? new Int32Array(0) }));
+  const skipped = new Set(columns);
   const out: PartitionSlice[] = [];
   for (const { values, rows } of groups) {
     const partitionValues: Record<string, string | null> = {};
@@ -186,10 +192,24 @@ export function splitByPartition(
     out.push({
       partitionValues,
       directory: partitionDirectory(fields, values, mode),
-      batch: groups.length === 1 ? batch : takeBatch(batch, rows),
+      batch: groups.length === 1 ? batch : takeRows(batch, rows, skipped),
     });
   }
   return out;
+}
+
+/** Rows `rows` of `batch`; the columns in `skipped` are not gathered but null. */
+function takeRows(batch: RecordBatch, rows: Int32Array, skipped: ReadonlySet<Data>): RecordBatch {
+  const children = batch.data.children.map((child) =>
+    skipped.has(child) ? nullData(child.type, rows.length) : takeData(child, rows),
+  );
+  const data = makeData({
+    type: new Struct(batch.schema.fields),
+    length: rows.length,
+    nullCount: 0,
+    children,
+  });
+  return new RecordBatch(batch.schema, data);
 }
 
 /**
