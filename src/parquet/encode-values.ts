@@ -258,7 +258,7 @@ function fixedDictionary(fixed: Uint8Array, width: number, present: number): Dic
   for (let i = 0; i < present; i++) {
     const lo = words[i * per] ?? 0;
     const hi = per === 2 ? (words[i * per + 1] ?? 0) : 0;
-    let slot = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> shift;
+    let slot = hashWords(lo, hi) >>> shift;
     let entry = -1;
     for (;;) {
       const e = (table[slot] ?? 0) - 1;
@@ -292,7 +292,7 @@ function fixedDictionary(fixed: Uint8Array, width: number, present: number): Dic
         for (let e = 0; e < size; e++) {
           const l = entries[e * per] ?? 0;
           const u = per === 2 ? (entries[e * per + 1] ?? 0) : 0;
-          let s = Math.imul(l ^ Math.imul(u, 0x85ebca6b), 0x9e3779b1) >>> shift;
+          let s = hashWords(l, u) >>> shift;
           while ((table[s] ?? 0) !== 0) s = (s + 1) & mask;
           table[s] = e + 1;
         }
@@ -321,7 +321,7 @@ function sampleDistinct(words: Int32Array, per: number, present: number): boolea
     const at = k * step * per;
     const lo = words[at] ?? 0;
     const hi = per === 2 ? (words[at + 1] ?? 0) : 0;
-    let slot = Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> (32 - bits);
+    let slot = hashWords(lo, hi) >>> (32 - bits);
     for (;;) {
       const other = (table[slot] ?? 0) - 1;
       if (other < 0) break;
@@ -332,6 +332,14 @@ function sampleDistinct(words: Int32Array, per: number, present: number): boolea
     table[slot] = k + 1;
   }
   return true;
+}
+
+/**
+ * A 32-bit hash of a value's low and high words (high 0 for 4-byte values), multiplicative: table
+ * slots are taken from its high bits.
+ */
+function hashWords(lo: number, hi: number): number {
+  return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1);
 }
 
 /** Bits of a dictionary index into `size` entries (at least 1). */
