@@ -9,9 +9,17 @@ import { copyBytes } from './numbers.js';
  * schema, ready to be sliced, concatenated or written, instead of a list of slices.
  */
 
-/** A new batch holding rows `indices` (ascending or not) of `batch`, with the same schema. */
-export function takeBatch(batch: RecordBatch, indices: Int32Array): RecordBatch {
-  const children = batch.data.children.map((child) => takeData(child, indices));
+/**
+ * A new batch holding rows `indices` (ascending or not) of `batch`, with the same schema. `instead`
+ * may give a column's data for the result itself (a column the caller will not read need not be
+ * gathered); where it returns undefined, the column is gathered.
+ */
+export function takeBatch(
+  batch: RecordBatch,
+  indices: Int32Array,
+  instead?: (column: Data) => Data | undefined,
+): RecordBatch {
+  const children = batch.data.children.map((child) => instead?.(child) ?? takeData(child, indices));
   const data = makeData({
     type: new Struct(batch.schema.fields),
     length: indices.length,

@@ -1,7 +1,7 @@
-import { type Data, makeData, RecordBatch, Struct } from 'apache-arrow';
+import { type Data, type RecordBatch } from 'apache-arrow';
 import { bigIntAt, boolAt, bytesAt, decimalAt, isValidAt } from '../expr/arrow-data.js';
 import { ByteStringTable } from '../expr/byte-strings.js';
-import { takeData } from '../expr/take.js';
+import { takeBatch } from '../expr/take.js';
 import type { ColumnMappingMode } from '../protocol/features.js';
 import {
   escapePartitionPathSegment,
@@ -192,24 +192,15 @@ export function splitByPartition(
     out.push({
       partitionValues,
       directory: partitionDirectory(fields, values, mode),
-      batch: groups.length === 1 ? batch : takeRows(batch, rows, skipped),
+      batch:
+        groups.length === 1
+          ? batch
+          : takeBatch(batch, rows, (column) =>
+              skipped.has(column) ? nullData(column.type, rows.length) : undefined,
+            ),
     });
   }
   return out;
-}
-
-/** Rows `rows` of `batch`; the columns in `skipped` are not gathered but null. */
-function takeRows(batch: RecordBatch, rows: Int32Array, skipped: ReadonlySet<Data>): RecordBatch {
-  const children = batch.data.children.map((child) =>
-    skipped.has(child) ? nullData(child.type, rows.length) : takeData(child, rows),
-  );
-  const data = makeData({
-    type: new Struct(batch.schema.fields),
-    length: rows.length,
-    nullCount: 0,
-    children,
-  });
-  return new RecordBatch(batch.schema, data);
 }
 
 /**
