@@ -1,7 +1,7 @@
 import { countSetBits } from './bits.js';
 import type { Leaf } from './encode-leaf.js';
 import { copyBytes } from '../expr/numbers.js';
-import { byteRangeBounds, type GatheredValues } from './encode-values.js';
+import { bitWidth, byteRangeBounds, type GatheredValues } from './encode-values.js';
 import { snappyCompress, snappyMaxLength } from './snappy-compress.js';
 import { ThriftWriter } from './thrift-write.js';
 
@@ -120,7 +120,7 @@ export function encodePages(
     const page = starts === undefined ? bytes : plainStrings(bytes, starts, 0, size);
     emit(DICTIONARY_PAGE, page, (w) => w.struct(7, (d) => d.i32(1, size).i32(2, Encoding.PLAIN)));
     dictionaryBytes = compressedSize;
-    width = Math.max(1, 32 - Math.clz32(dictionary.size - 1));
+    width = bitWidth(size);
   }
   const encoding = dictionary === undefined ? Encoding.PLAIN : Encoding.RLE_DICTIONARY;
   let row = 0;

@@ -77,7 +77,7 @@ export function gatherValues(leaf: Leaf, parts: readonly ColumnPart[], rows: num
     leaf.kind === 'bool' ? 1 : leaf.kind === 'fixed8' ? 8 : leaf.kind === 'decimal' ? decimalWidth(leaf) : 4;
   const fixed = gatherFixed(leaf, parts, present, width);
   // Numbers that repeat (prices, quantities, codes) shrink to a few bits each against a dictionary,
-  // as arrow-rs writes them; ids and timestamps prove distinct within the first values and stay PLAIN.
+  // as arrow-rs writes them; ids and timestamps prove distinct in a sample and stay PLAIN.
   const direct = leaf.kind === 'fixed4' || leaf.kind === 'fixed8';
   const dictionary = direct && present > 0 ? fixedDictionary(fixed, width, present) : undefined;
   return { rows, valid, nullCount, width, fixed, ...(dictionary === undefined ? {} : { dictionary }) };
@@ -238,7 +238,8 @@ function dictionaryEncode(parts: readonly ColumnPart[], present: number): Dictio
 /**
  * Dictionary-encodes `present` PLAIN values of 4 or 8 bytes by their bit patterns (so -0 and 0, or
  * two NaNs of different payloads, stay distinct entries, and every value reads back bit for bit),
- * or returns `undefined` on the same terms as the byte-array dictionary.
+ * or returns `undefined`: when a sample of the values is all distinct, when the dictionary outgrows
+ * {@link DICTIONARY_LIMIT}, or as soon as it can no longer come out smaller than PLAIN.
  */
 function fixedDictionary(fixed: Uint8Array, width: number, present: number): DictionaryValues | undefined {
   const per = width >> 2;
@@ -271,9 +272,9 @@ function fixedDictionary(fixed: Uint8Array, width: number, present: number): Dic
     }
     if (entry < 0) {
       // Unlike strings, numbers repeating within a range of tens of thousands (amounts in cents)
-      // can look distinct over the first thousands of values, so no early sample decides. But once
-      // the dictionary page plus the chunk's indices would outweigh PLAIN, no later repeat can win
-      // it back (both only grow): give up then.
+      // can look distinct over the first thousands of values, so those do not decide. But once the
+      // dictionary page plus the chunk's indices would outweigh PLAIN, no later repeat can win it
+      // back (both only grow): give up then.
       if (size === limit || (size + 1) * width + (present * bitWidth(size + 1)) / 8 >= present * width)
         return undefined;
       entry = size++;
@@ -343,7 +344,7 @@ function hashWords(lo: number, hi: number): number {
 }
 
 /** Bits of a dictionary index into `size` entries (at least 1). */
-function bitWidth(size: number): number {
+export function bitWidth(size: number): number {
   return Math.max(1, 32 - Math.clz32(size - 1));
 }
 
