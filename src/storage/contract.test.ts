@@ -104,3 +104,31 @@ describe('getRange into a caller buffer', () => {
     }
   });
 });
+
+describe('LocalStorage large ranged reads', () => {
+  it('reads a range split into parallel pieces byte for byte, also when the file ends inside a piece', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'delta-ts-pieces-'));
+    try {
+      const size = 13 * 1024 * 1024 + 5;
+      const data = new Uint8Array(size);
+      for (let i = 0; i < size; i++) data[i] = (i * 31 + (i >> 12)) & 0xff;
+      const storage = new LocalStorage(dir);
+      await storage.put('big.bin', data);
+      const cases: Array<[number, number]> = [
+        [0, size],
+        [7, size - 7],
+        [1, 12 * 1024 * 1024],
+        // The file ends inside the second piece: the third and fourth read nothing.
+        [size - 5 * 1024 * 1024, 16 * 1024 * 1024],
+        [size - 3, 9 * 1024 * 1024],
+      ];
+      for (const [offset, length] of cases) {
+        const got = await storage.getRange('big.bin', { offset, length });
+        expect(got.length).toBe(Math.min(length, size - offset));
+        expect(Buffer.from(got).equals(Buffer.from(data.subarray(offset, offset + length)))).toBe(true);
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
