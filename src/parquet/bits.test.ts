@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HybridError, countSetBits, decodeHybrid, isOneRun, setBitRange } from './bits.js';
+import {
+  HybridError,
+  countSetBits,
+  decodeHybrid,
+  isOneRun,
+  setBitRange,
+  varintLength,
+  writeVarint,
+} from './bits.js';
 
 /** ULEB128, the run headers' encoding. */
 function varint(n: number, out: number[]): void {
@@ -139,6 +147,27 @@ describe('setBitRange', () => {
         setBitRange(bits, from, n);
         expect(bits).toEqual(expected);
       }),
+    );
+  });
+});
+
+describe('writeVarint', () => {
+  it('writes what the reference encoder writes, in varintLength bytes, up to 2^53', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: 0, max: 300 }), fc.maxSafeNat()),
+        fc.integer({ min: 0, max: 5 }),
+        (n, at) => {
+          const want: number[] = [];
+          varint(n, want);
+          const out = new Uint8Array(at + 12).fill(0xaa);
+          const end = writeVarint(out, at, n);
+          expect(end - at).toBe(want.length);
+          expect(varintLength(n)).toBe(want.length);
+          expect(Array.from(out.subarray(at, end))).toEqual(want);
+          expect(out[end]).toBe(0xaa);
+        },
+      ),
     );
   });
 });

@@ -170,3 +170,29 @@ export function setBitRange(bits: Uint8Array, from: number, n: number): void {
   }
   for (; i < end; i++) bits[i >> 3] = (bits[i >> 3] ?? 0) | (1 << (i & 7));
 }
+
+/**
+ * Bytes of `value` (a non-negative integer below 2^53) as an unsigned LEB128 varint: the form of
+ * RLE/bit-packed run headers, Thrift compact integers and the Snappy block length.
+ */
+export function varintLength(value: number): number {
+  let n = 1;
+  for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) n++;
+  return n;
+}
+
+/**
+ * Writes `value` (a non-negative integer below 2^53) as an unsigned LEB128 varint into `out` at
+ * `at` (room for {@link varintLength} bytes assumed); returns the position after it. Division
+ * rather than shifts: values past 2^32 exceed the bits bitwise operators keep.
+ */
+export function writeVarint(out: Uint8Array, at: number, value: number): number {
+  let v = value;
+  let i = at;
+  while (v >= 0x80) {
+    out[i++] = (v % 0x80) | 0x80;
+    v = Math.floor(v / 0x80);
+  }
+  out[i++] = v;
+  return i;
+}

@@ -1,4 +1,4 @@
-import { countSetBits } from './bits.js';
+import { countSetBits, varintLength, writeVarint } from './bits.js';
 import type { Leaf } from './encode-leaf.js';
 import { copyBytes } from '../expr/numbers.js';
 import { bitWidth, byteRangeBounds, type GatheredValues } from './encode-values.js';
@@ -181,19 +181,18 @@ function pageRows(values: GatheredValues, row: number, value: number): number {
 function levels(valid: Uint8Array, row: number, count: number, present: number): Uint8Array {
   // One RLE run when the page has no nulls (or only nulls); otherwise the bitmap bit-packed.
   if (present === count || present === 0) {
-    const run = varint(count * 2);
-    const out = new Uint8Array(4 + run.length + 1);
-    new DataView(out.buffer).setUint32(0, run.length + 1, true);
-    out.set(run, 4);
-    out[4 + run.length] = present === 0 ? 0 : 1;
+    const run = varintLength(count * 2);
+    const out = new Uint8Array(4 + run + 1);
+    new DataView(out.buffer).setUint32(0, run + 1, true);
+    out[writeVarint(out, 4, count * 2)] = present === 0 ? 0 : 1;
     return out;
   }
   const groups = (count + 7) >> 3;
-  const head = varint(groups * 2 + 1);
-  const out = new Uint8Array(4 + head.length + groups);
-  new DataView(out.buffer).setUint32(0, head.length + groups, true);
-  out.set(head, 4);
-  out.set(valid.subarray(row >> 3, (row >> 3) + groups), 4 + head.length);
+  const head = varintLength(groups * 2 + 1);
+  const out = new Uint8Array(4 + head + groups);
+  new DataView(out.buffer).setUint32(0, head + groups, true);
+  writeVarint(out, 4, groups * 2 + 1);
+  out.set(valid.subarray(row >> 3, (row >> 3) + groups), 4 + head);
   // Bits past the page's last row belong to the next page; a reader ignores them, zero them anyway.
   if ((count & 7) !== 0) out[out.length - 1] = (out[out.length - 1] ?? 0) & ((1 << (count & 7)) - 1);
   return out;
@@ -202,11 +201,9 @@ function levels(valid: Uint8Array, row: number, count: number, present: number):
 /** Dictionary indices `[from, from + n)`: the bit width, then one bit-packed run. */
 function bitPacked(indices: Int32Array, from: number, n: number, width: number): Uint8Array {
   const groups = (n + 7) >> 3;
-  const head = varint(groups * 2 + 1);
-  const out = new Uint8Array(1 + head.length + groups * width);
+  const out = new Uint8Array(1 + varintLength(groups * 2 + 1) + groups * width);
   out[0] = width;
-  out.set(head, 1);
-  let at = 1 + head.length;
+  let at = writeVarint(out, 1, groups * 2 + 1);
   // Widths stay at most 18 (the dictionary is capped at 1 MiB), so acc never passes 31 bits.
   let acc = 0;
   let bits = 0;
@@ -263,17 +260,6 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return bodyScratch.subarray(0, n);
-}
-
-function varint(value: number): Uint8Array {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v & 0x7f) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return Uint8Array.from(out);
 }
 
 /** Byte-array bounds longer than this are cut (and marked inexact), as arrow-rs does. */

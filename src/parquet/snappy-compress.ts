@@ -1,3 +1,5 @@
+import { writeVarint } from './bits.js';
+
 /**
  * Snappy block compression (https://github.com/google/snappy/blob/main/format_description.txt), the
  * counterpart of snappy.ts for the pages we write. A greedy matcher over 4-byte sequences in the
@@ -60,13 +62,7 @@ export function snappyCompress(input: Uint8Array, into?: Uint8Array): Uint8Array
   if (n > 0xffffffff) throw new RangeError(`Snappy blocks hold at most 4 GiB, not ${n} bytes`);
   const bound = snappyMaxLength(n);
   const out = into !== undefined && into.length >= bound ? into : new Uint8Array(bound);
-  let op = 0;
-  let v = n;
-  while (v >= 0x80) {
-    out[op++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  out[op++] = v;
+  let op = writeVarint(out, 0, n);
   const view = new DataView(input.buffer, input.byteOffset, n);
   for (let start = 0; start < n; start += BLOCK) {
     op = compressBlock(input, view, start, Math.min(start + BLOCK, n), out, op);

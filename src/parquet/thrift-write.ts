@@ -6,6 +6,8 @@
  * JavaScript numbers, which hold every offset and count a file in memory can have.
  */
 
+import { varintLength, writeVarint } from './bits.js';
+
 const T_BOOL_TRUE = 1;
 const T_BOOL_FALSE = 2;
 const T_BYTE = 3;
@@ -133,14 +135,8 @@ export class ThriftWriter {
   }
 
   private varint(value: number): void {
-    this.reserve(10);
-    let v = value;
-    // Division rather than shifts: values up to 2^53 exceed the 32 bits bitwise operators keep.
-    while (v >= 0x80) {
-      this.bytes[this.at++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    this.bytes[this.at++] = v;
+    this.reserve(varintLength(value));
+    this.at = writeVarint(this.bytes, this.at, value);
   }
 
   private byte(value: number): void {
